@@ -1,0 +1,19 @@
+import socket
+
+from celery import shared_task
+from django.utils import timezone
+
+from .models import Heartbeat
+
+
+@shared_task(name="core.ping")
+def ping() -> dict:
+    """Answers the status page: proves a worker takes tasks from the broker."""
+    return {"pong": True, "worker": socket.gethostname(), "at": timezone.now().isoformat()}
+
+
+@shared_task(name="core.beat_heartbeat")
+def beat_heartbeat() -> str:
+    """Run by beat every minute: the status page reads how long ago it last ran."""
+    Heartbeat.objects.update_or_create(name="beat", defaults={"last_seen": timezone.now()})
+    return "ok"
