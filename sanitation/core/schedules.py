@@ -19,9 +19,7 @@ def periodic_tasks_sync() -> list[str]:
     created = []
     for name, (task, every, period) in INTERVAL_SCHEDULES.items():
         interval, _ = IntervalSchedule.objects.get_or_create(every=every, period=period)
-        _, was_created = PeriodicTask.objects.get_or_create(
-            name=name, defaults={"task": task, "interval": interval}
-        )
+        _, was_created = PeriodicTask.objects.get_or_create(name=name, defaults={"task": task, "interval": interval})
         if was_created:
             created.append(name)
     return created

@@ -32,7 +32,7 @@ class MembershipInline(admin.TabularInline):
 class UserAdmin(BaseUserAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "display_name", "is_active", "is_staff", "last_login"]
-    fieldsets = BaseUserAdmin.fieldsets + ((_("Profile"), {"fields": ["display_name"]}),)
+    fieldsets = (*BaseUserAdmin.fieldsets, (_("Profile"), {"fields": ["display_name"]}))
 
     def get_queryset(self, request):
         users = super().get_queryset(request)

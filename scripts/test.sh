@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# `make test`: translations, lint, migrations in step with models, then the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DJANGO_SETTINGS_MODULE=sanitation.settings.test
+bin=.venv/bin
+
+$bin/python manage.py compilemessages -v0 --ignore=.venv --ignore=var
+$bin/ruff check .
+$bin/ruff format --check .
+$bin/python manage.py makemigrations --check --dry-run
+$bin/pytest "$@"
