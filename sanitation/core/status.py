@@ -4,6 +4,7 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+from celery.exceptions import TimeoutError as TaskTimeout
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,7 +52,7 @@ def _worker():
     result = ping.apply_async(expires=WORKER_TIMEOUT_SECONDS * 2)
     try:
         answer = result.get(timeout=WORKER_TIMEOUT_SECONDS, interval=0.1)
-    except TimeoutError:
+    except TaskTimeout:
         return False, _("No worker answered within %(seconds)s seconds.") % {"seconds": WORKER_TIMEOUT_SECONDS}
     finally:
         result.forget()

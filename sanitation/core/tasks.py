@@ -6,10 +6,11 @@ from django.utils import timezone
 from .models import Heartbeat
 
 
-@shared_task(name="core.ping")
-def ping() -> dict:
+@shared_task(name="core.ping", bind=True)
+def ping(self) -> dict:
     """Answers the status page: proves a worker takes tasks from the broker."""
-    return {"pong": True, "worker": socket.gethostname(), "at": timezone.now().isoformat()}
+    worker = self.request.hostname or socket.gethostname()
+    return {"pong": True, "worker": worker, "at": timezone.now().isoformat()}
 
 
 @shared_task(name="core.beat_heartbeat")

@@ -5,6 +5,7 @@ With CI=true a missing PostgreSQL or Redis is an error, not a quiet fall-back.
 
 import os
 import socket
+import uuid
 from pathlib import Path
 
 _VAR = Path(__file__).resolve().parent.parent.parent / "var"
@@ -37,6 +38,9 @@ def _choose_services() -> None:
 
 
 _choose_services()
+# A queue of its own per test run: a worker started by the tests takes only the tests' tasks,
+# and subprocesses inherit the name through the environment.
+os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"test-{uuid.uuid4().hex[:12]}")
 
 from .base import *  # noqa: E402,F403
 from .base import DATABASES  # noqa: E402
