@@ -59,7 +59,7 @@ def _worker():
     return True, _("Answered by %(worker)s") % {"worker": answer["worker"]}
 
 
-def _beat():
+def beat_check() -> tuple[bool, str]:
     heartbeat = Heartbeat.objects.filter(name="beat").first()
     if heartbeat is None:
         return False, _("Beat has not run a periodic task yet.")
@@ -73,5 +73,5 @@ def system_status() -> list[Check]:
         _timed(_("Database"), _database),
         _timed(_("Message broker"), _broker),
         _timed(_("Celery worker"), _worker),
-        _timed(_("Celery beat"), _beat),
+        _timed(_("Celery beat"), beat_check),
     ]
