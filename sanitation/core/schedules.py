@@ -5,6 +5,7 @@ edited schedules alone.
 """
 
 from django.db import transaction
+from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 INTERVAL_SCHEDULES = {
@@ -19,7 +20,11 @@ def periodic_tasks_sync() -> list[str]:
     created = []
     for name, (task, every, period) in INTERVAL_SCHEDULES.items():
         interval, _ = IntervalSchedule.objects.get_or_create(every=every, period=period)
-        _, was_created = PeriodicTask.objects.get_or_create(name=name, defaults={"task": task, "interval": interval})
+        # A start time in the past makes beat run the task as soon as it starts,
+        # not one interval later.
+        _, was_created = PeriodicTask.objects.get_or_create(
+            name=name, defaults={"task": task, "interval": interval, "start_time": timezone.now()}
+        )
         if was_created:
             created.append(name)
     return created

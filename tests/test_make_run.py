@@ -1,0 +1,199 @@
+"""`make run`'s script on the embedded default (SQLite, file broker), driven in Debian's chromium.
+
+One server for the module: scripts/run.sh migrates a fresh database, loads the demo and
+starts the web server with a real worker and beat; the browser logs in as the demo users.
+The last test presses Ctrl-C and checks that every process stopped.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DEMO_PASSWORD = "demo-2026"
+
+
+@dataclass
+class DemoServer:
+    process: subprocess.Popen
+    url: str
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("make-run")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_TASK_DEFAULT_QUEUE"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="sanitation.settings.base",
+        DATABASE_URL=f"sqlite:///{folder / 'demo.sqlite3'}",
+        CELERY_BROKER_DIR=str(folder / "broker"),
+        PORT=str(port),
+    )
+    log = folder / "run.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            ["bash", "scripts/run.sh"],
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = DemoServer(process, f"http://127.0.0.1:{port}", log)
+    deadline = time.monotonic() + 180
+    while not _answers(server.url + "/accounts/login/"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            os.killpg(process.pid, signal.SIGKILL)
+            pytest.fail("make run did not serve the login page:\n" + server.output())
+        time.sleep(0.5)
+    yield server
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def log_in(page, server: DemoServer, username: str):
+    page.goto(server.url + "/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(server.url + "/")
+
+
+def test_run_prints_the_address_and_the_demo_logins(demo_server):
+    output = demo_server.output()
+    assert demo_server.url + "/" in output
+    for username in ("admin", "secretariat", "clerk", "unitstaff", "leader"):
+        assert f"  {username} " in output
+    assert DEMO_PASSWORD in output
+
+
+def test_clerk_logs_in_and_sees_the_district(demo_server, browser):
+    page = browser.new_page()
+    page.goto(demo_server.url + "/")
+    assert page.url.startswith(demo_server.url + "/accounts/login/")
+    assert page.locator("h1").inner_text() == "登录"
+    log_in(page, demo_server, "clerk")
+    assert "欢迎，李督查" in page.locator("h1").inner_text()
+    page.get_by_role("link", name="组织机构").click()
+    tree = page.locator("table").inner_text()
+    assert "城东区" in tree and "东湖街道" in tree and "翰林社区" in tree
+    assert "中国城市环境卫生协会" not in tree  # the association is another organisation
+    page.close()
+
+
+def test_status_page_shows_worker_and_beat_answering(demo_server, browser):
+    page = browser.new_page()
+    log_in(page, demo_server, "clerk")
+    page.get_by_role("link", name="系统状态").click()
+    deadline = time.monotonic() + 90
+    while "各项服务均正常应答" not in page.locator("#overall").inner_text():
+        assert time.monotonic() < deadline, page.locator("table").inner_text() + demo_server.output()[-3000:]
+        time.sleep(2)
+        page.reload()
+    rows = page.locator("tbody tr").all_inner_texts()
+    assert len(rows) == 4 and all("正常" in row for row in rows)
+    assert any("worker" in row and "由 celery@" in row for row in rows)
+    page.close()
+
+
+def test_wrong_password_is_refused_in_chinese(demo_server, browser):
+    page = browser.new_page()
+    page.goto(demo_server.url + "/accounts/login/")
+    page.get_by_label("用户名").fill("clerk")
+    page.get_by_label("密码").fill("wrong-password")
+    page.get_by_role("button", name="登录").click()
+    assert "请输入一个正确的" in page.locator("[role=alert]").inner_text()
+    page.close()
+
+
+def test_phone_menu_opens_and_navigates(demo_server, browser):
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    log_in(page, demo_server, "unitstaff")
+    organisation = page.get_by_role("link", name="组织机构")
+    assert not organisation.is_visible()
+    page.get_by_text("菜单").tap()
+    assert organisation.is_visible()
+    assert page.get_by_role("link", name="系统状态").count() == 0  # not a unit-staff page
+    organisation.tap()
+    assert "环境卫生股" in page.locator("table").inner_text()
+    assert "东湖街道" not in page.locator("table").inner_text()
+    page.close()
+
+
+def test_english_is_selectable(demo_server, browser):
+    page = browser.new_page()
+    log_in(page, demo_server, "leader")
+    page.get_by_label("语言").select_option("en")
+    page.get_by_role("button", name="切换").click()
+    assert page.get_by_role("button", name="Log out").is_visible()
+    assert "Welcome, 陈主任" in page.locator("h1").inner_text()
+    page.close()
+
+
+def test_ctrl_c_stops_every_process(demo_server):
+    process = demo_server.process
+    os.killpg(process.pid, signal.SIGINT)
+    process.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        survivors = subprocess.run(["ps", "-o", "pid,cmd", "-g", str(process.pid)], capture_output=True, text=True)
+        assert time.monotonic() < deadline, "still running after Ctrl-C:\n" + survivors.stdout
+        time.sleep(0.5)
+    assert not _answers(demo_server.url + "/accounts/login/")
