@@ -147,13 +147,15 @@ else:
     # kombu's filesystem transport: a broker that needs no server, shared by the
     # processes of one machine through a folder.
     _broker_dir = env.path("CELERY_BROKER_DIR", default=VAR_DIR / "broker")
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         Path(_broker_dir, _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(Path(_broker_dir, "queue")),
         "data_folder_out": str(Path(_broker_dir, "queue")),
         "processed_folder": str(Path(_broker_dir, "processed")),
+        # Without it kombu keeps its exchange tables in ./control of whatever the cwd is.
+        "control_folder": str(Path(_broker_dir, "control")),
         "store_processed": False,
     }
 CELERY_RESULT_BACKEND = "django-db"
