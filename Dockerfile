@@ -9,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
-      fonts-noto-cjk fonts-arphic-ukai gettext curl \
+      fonts-noto-cjk fonts-arphic-ukai fonts-symbola gettext curl \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -19,6 +19,7 @@ RUN pip install -r requirements.txt
 COPY . .
 RUN SECRET_KEY=build-only python manage.py compilemessages -v0 --ignore=.venv --ignore=var \
  && SECRET_KEY=build-only python manage.py collectstatic --noinput -v0 \
+ && SECRET_KEY=build-only python manage.py prepare_fonts \
  && useradd --system --uid 1000 --home /app app \
  && mkdir -p /app/var/media \
  && chown -R app /app/var

@@ -11,6 +11,7 @@ packages=(
   libharfbuzz-subset0 # WeasyPrint subsets CJK fonts fast with it
   fonts-noto-cjk      # Noto Serif/Sans CJK SC for circulars and pages
   fonts-arphic-ukai   # a Kai face for level-two headings of circulars
+  fonts-symbola       # symbols and emoji pasted into documents (👉), drawn in print style
   gettext             # compilemessages
 )
 if [ "${1:-run}" = test ]; then

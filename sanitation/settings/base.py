@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "import_export",
     "sanitation.organisations",
     "sanitation.core",
+    "sanitation.documents",
     "plans",
     "classification",
     "supervision",
@@ -170,6 +171,20 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+# Official documents ---------------------------------------------------------------------
+
+# Faces by role, "Family:Style" as fontconfig names them (fc-list). A site with a licensed
+# 仿宋 sets DOCUMENT_FONT_BODY="FangSong_GB2312:Regular", say.
+DOCUMENT_FONTS = {
+    "title": env.str("DOCUMENT_FONT_TITLE", default="Noto Serif CJK SC:Bold"),  # mark and title, 小标宋
+    "body": env.str("DOCUMENT_FONT_BODY", default="Noto Serif CJK SC:Regular"),  # 仿宋 stand-in
+    "heading1": env.str("DOCUMENT_FONT_HEADING1", default="Noto Sans CJK SC:Regular"),  # 黑体
+    "heading2": env.str("DOCUMENT_FONT_HEADING2", default="AR PL UKai CN:Book"),  # 楷体
+    "heading3": env.str("DOCUMENT_FONT_HEADING3", default="Noto Serif CJK SC:Bold"),  # bold body face
+}
+DOCUMENT_FALLBACK_FONTS = env.list("DOCUMENT_FALLBACK_FONTS", default=["Symbola:Regular"])
+DOCUMENT_FONT_CACHE = env.path("DOCUMENT_FONT_CACHE", default=VAR_DIR / "fonts")
+
 # REST framework -------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -187,6 +202,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # WeasyPrint logs every step of every render at INFO.
+    "loggers": {"weasyprint": {"level": "WARNING"}},
 }
 
 # Demo data ------------------------------------------------------------------------------
