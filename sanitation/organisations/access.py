@@ -73,6 +73,19 @@ def scope_by_unit(queryset: QuerySet, user, *, via: str = "unit", change: bool =
     return queryset.filter(reduce(or_, (Q(**{field: prefix}) for prefix in sorted(prefixes))))
 
 
+def scope_by_organisation(queryset: QuerySet, user, *, via: str = "unit") -> QuerySet:
+    """Rows whose unit lies anywhere in an organisation the user works for: what an
+    organisation publishes to all its people (issued circulars), whatever their own unit."""
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    paths = {membership.unit.organisation_path for membership in _memberships(user)}
+    if not paths:
+        return queryset.none()
+    return queryset.filter(reduce(or_, (Q(**{f"{via}__path__startswith": path}) for path in sorted(paths))))
+
+
 def units_visible_to(user) -> QuerySet[Unit]:
     return scope_by_unit(Unit.objects.all(), user, via="")
 

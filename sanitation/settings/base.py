@@ -212,6 +212,9 @@ LOGGING = {
 # so the command needs to know no app (dependencies point towards sanitation/).
 DEMO_SEEDERS = [
     "sanitation.organisations.demo.seed",
+    "sanitation.documents.demo.seed",
     "classification.demo.seed",
 ]
+# The users' own documents the demo is built from (a checkout of the project's shared folder).
+SEEDS_DIR = env.path("SEEDS_DIR", default=BASE_DIR.parent / "shared" / "seeds")
 DEMO_LOGINS = "sanitation.organisations.demo.logins"
