@@ -2,8 +2,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from rest_framework.routers import DefaultRouter
 
 from sanitation.core import views as core_views
+from sanitation.documents.api import CircularViewSet
+
+api = DefaultRouter()
+api.register("circulars", CircularViewSet, basename="circular")
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -15,6 +20,8 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("organisation/", include("sanitation.organisations.urls")),
+    path("circulars/", include("sanitation.documents.urls")),
+    path("api/v1/", include(api.urls)),
     path("admin/", admin.site.urls),
 ]
 

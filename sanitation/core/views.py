@@ -5,6 +5,8 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from sanitation.documents.models import CircularStatus
+from sanitation.documents.selectors import circulars_visible_to
 from sanitation.organisations.access import organisations_of, user_roles
 from sanitation.organisations.models import Role
 
@@ -19,7 +21,11 @@ def home(request):
     return render(
         request,
         "core/home.html",
-        {"memberships": memberships, "organisations": organisations_of(request.user)},
+        {
+            "memberships": memberships,
+            "organisations": organisations_of(request.user),
+            "latest_circulars": circulars_visible_to(request.user).filter(status=CircularStatus.ISSUED)[:5],
+        },
     )
 
 
