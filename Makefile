@@ -2,7 +2,7 @@
 VENV := .venv
 PIP := $(VENV)/bin/pip
 
-.PHONY: run test lint format
+.PHONY: run test bench lint format
 
 run:
 	@bash scripts/system-deps.sh run
@@ -13,6 +13,11 @@ test:
 	@bash scripts/system-deps.sh test
 	@$(MAKE) --no-print-directory $(VENV)/.dev
 	@bash scripts/test.sh
+
+bench:
+	@bash scripts/system-deps.sh run
+	@$(MAKE) --no-print-directory $(VENV)/.dev
+	@bash scripts/bench.sh
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

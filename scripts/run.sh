@@ -11,6 +11,7 @@ mkdir -p var
 
 $bin/python manage.py migrate --noinput -v0
 $bin/python manage.py compilemessages -v0 --ignore=.venv --ignore=var
+$bin/python manage.py prepare_fonts -v0 >/dev/null
 $bin/python manage.py seed_demo --logins
 
 pids=()

@@ -56,9 +56,8 @@ class CircularFilterForm(forms.Form):
         self.fields["issuer"].queryset = issuers
 
     def filters(self) -> dict:
-        if not self.is_valid():
-            return {}
-        data = self.cleaned_data
+        self.is_valid()  # an invalid field is shown with its error and left out; the others still filter
+        data = getattr(self, "cleaned_data", {})
         return {
             "issuer": data["issuer"].pk if data.get("issuer") else None,
             "kind": data.get("kind"),

@@ -151,6 +151,12 @@ def renderer() -> CircularRenderer:
         return _renderer
 
 
+def warm_up() -> None:
+    """Load WeasyPrint, the fonts and the stylesheet and lay out one line, so that the first
+    circular a worker or web process renders costs what every later one does."""
+    renderer().render(CircularContent(title="公文", body="一、预热"))
+
+
 @atexit.register
 def _drop_renderer() -> None:
     # WeasyPrint's FontConfiguration cleans up in __del__, which fails at interpreter teardown.

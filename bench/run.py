@@ -1,0 +1,18 @@
+"""Run every benchmark of bench/ and write bench/results.json (see README, "Benchmarks")."""
+
+import json
+from pathlib import Path
+
+from bench import circular_render
+
+
+def main() -> None:
+    results = {"circular_render": circular_render.run()}
+    print(circular_render.table(results["circular_render"]))
+    path = Path(__file__).with_name("results.json")
+    path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    print(f"\n→ {path}")
+
+
+if __name__ == "__main__":
+    main()
