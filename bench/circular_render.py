@@ -105,10 +105,8 @@ TARGETS = {"warm_total_s": 0.3, "total_over_layout": 1.5, "first_render_s": 1.0,
 def table(results: dict) -> str:
     lines = [f"{'circular render (' + SEED + ')':<46}{'engine':>10}{'naive':>10}{'target':>10}"]
     for key in ("warm_layout_s", "warm_total_s", "total_over_layout", "first_render_s", "pages", "size_kb"):
-        target = TARGETS.get(key)
-        lines.append(
-            f"{key:<46}{results['engine'][key]:>10}{results['naive'][key]:>10}{('≤ ' + str(target)) if target else '':>10}"
-        )
+        target = f"≤ {TARGETS[key]}" if key in TARGETS else ""
+        lines.append(f"{key:<46}{results['engine'][key]:>10}{results['naive'][key]:>10}{target:>10}")
     return "\n".join(lines)
 
 

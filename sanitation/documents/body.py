@@ -113,14 +113,15 @@ def parse_body(text: str) -> list[Block]:
     for raw in text.splitlines():
         stripped = raw.strip()
         if table is not None and not stripped.startswith("|"):
-            blocks.append(table.build())
+            if table.lines:
+                blocks.append(table.build())
             table = None
         if not stripped or FURNITURE.match(stripped):
             continue
         if stripped.startswith("|"):
             table = table or _TableBuilder()
             if TABLE_RULE.match(stripped):
-                table.header_rows = 1
+                table.header_rows = 1 if table.lines else 0  # a rule with no row above marks no header
             else:
                 table.lines.append([clean_line(cell) for cell in stripped.strip("|").split("|")])
             continue
@@ -135,7 +136,7 @@ def parse_body(text: str) -> list[Block]:
             blocks.append(Attachment(attachments, text))
             continue
         blocks.append(heading_of(text) or Paragraph(text))
-    if table is not None:
+    if table is not None and table.lines:
         blocks.append(table.build())
     return blocks
 

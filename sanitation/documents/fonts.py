@@ -12,6 +12,7 @@ the installed family and the fallback fonts follow in every family list.
 
 import hashlib
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -99,9 +100,9 @@ def cut_face(installed: InstalledFace, target: Path) -> None:
         dropped.add(int.from_bytes(tag.encode(), "big"))
     data = hb.subset(face, subset_input).blob.data
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".part")
-    partial.write_bytes(data)
-    partial.replace(target)  # atomic: a concurrent reader never sees half a font
+    with tempfile.NamedTemporaryFile(dir=target.parent, suffix=".part", delete=False) as partial:
+        partial.write(data)
+    Path(partial.name).replace(target)  # atomic: a concurrent reader never sees half a font
 
 
 @cache

@@ -144,7 +144,7 @@ class Circular(models.Model):
         self._stored_status = self.status
 
     def delete(self, *args, **kwargs):
-        if self.status == CircularStatus.ISSUED:
+        if CircularStatus.ISSUED in (self.status, getattr(self, "_stored_status", None)):
             raise IssuedCircularError(self.number)
         return super().delete(*args, **kwargs)
 

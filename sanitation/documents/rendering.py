@@ -59,9 +59,12 @@ def title_lines(title: str, per_line: int = TITLE_CHARS_PER_LINE) -> list[str]:
     lines, start = [], 0
     for index in range(1, count):
         ideal = round(len(title) * index / count)
+        # No line longer than a line, and what is left must still fit the remaining lines.
+        earliest = max(start + 1, ideal - 4, len(title) - per_line * (count - index))
+        latest = min(len(title) - 1, ideal + 4, start + per_line)
         cut = min(
-            range(max(start + 1, ideal - 4), min(len(title) - 1, ideal + 4) + 1),
-            key=lambda at: (not _breakable(title, at), abs(at - ideal)),
+            range(earliest, max(earliest, latest) + 1),
+            key=lambda at: (not _breakable(title, at), abs(at - ideal), at > ideal),
         )
         lines.append(title[start:cut])
         start = cut

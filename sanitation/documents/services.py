@@ -77,7 +77,11 @@ def circular_issue(circular_id: int, *, user=None) -> Circular:
     # Server-made file name: the number's parts and the hash, nothing a user typed.
     name = f"{circular.issuer.unit.code}-{circular.year}-{circular.sequence:04d}-{circular.pdf_sha256[:12]}.pdf"
     circular.pdf.save(name, ContentFile(rendered.data), save=False)
-    circular.save()
+    try:
+        circular.save()
+    except Exception:
+        circular.pdf.delete(save=False)  # no file without its row
+        raise
     return circular
 
 

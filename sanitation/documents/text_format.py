@@ -65,6 +65,11 @@ class _Lines(list):
         super().__delitem__(key)
 
 
+def _is_name_line(line: str) -> bool:
+    """An issuer's name standing on its own line: short, no sentence punctuation."""
+    return len(line) <= SIGNATURE_MAX and not re.search(r"[。，；：:]", line)
+
+
 def _read_tail(lines: list[str], content: CircularContent) -> None:
     """The 版记 at the end: 抄送 and the 印发 line (印发机关 may stand on its own line)."""
     if lines:
@@ -72,7 +77,9 @@ def _read_tail(lines: list[str], content: CircularContent) -> None:
         if printed:
             lines.pop()
             content.printed_on = _date(printed, 2)
-            content.printed_by = printed.group(1).strip() or (lines.pop() if lines else "")
+            content.printed_by = printed.group(1).strip()
+            if not content.printed_by and lines and _is_name_line(lines[-1]) and not COPY_TO.match(lines[-1]):
+                content.printed_by = lines.pop()
     if lines:
         copy_to = COPY_TO.match(lines[-1])
         if copy_to:
@@ -86,7 +93,7 @@ def _read_closing(lines: list[str], content: CircularContent) -> None:
         content.note = NOTE.match(lines.pop()).group(1)
     if lines and WRITTEN_ON.match(lines[-1]):
         content.written_on = _date(WRITTEN_ON.match(lines.pop()))
-        if lines and len(lines[-1]) <= SIGNATURE_MAX and not re.search(r"[。，；：]", lines[-1]):
+        if lines and _is_name_line(lines[-1]):
             content.signature = lines.pop()
     for index, line in enumerate(lines):
         first = ATTACHMENT.match(line)
