@@ -134,6 +134,31 @@ def test_clerk_logs_in_and_sees_the_district(demo_server, browser):
     page.close()
 
 
+def test_secretariat_downloads_the_circular_and_issues_a_new_one(demo_server, browser):
+    page = browser.new_page(accept_downloads=True)
+    log_in(page, demo_server, "secretariat")
+    # Two clicks from the dashboard to the PDF: the menu, then the download link.
+    page.get_by_role("link", name="公文", exact=True).click()
+    row = page.locator("tr", has_text="中环卫〔2022〕03号")
+    with page.expect_download() as download_info:
+        row.get_by_role("link", name="下载").click()
+    download = download_info.value
+    assert download.suggested_filename == "中环卫〔2022〕03号 关于印发《2022年中国城市环境卫生协会重点工作》的通知.pdf"
+    assert Path(download.path()).read_bytes().startswith(b"%PDF")
+
+    page.get_by_role("link", name="新建公文").click()
+    page.get_by_label("标题").fill("关于开展年终考核的通知")
+    page.get_by_label("主送机关").fill("各部门、各分支机构")
+    page.get_by_label("正文").fill("一、考核范围\n（一）各部门。全年重点工作完成情况。\n请按时报送。")
+    page.get_by_role("button", name="保存草稿").click()
+    assert "草稿：印发时编号" in page.locator(".facts").inner_text()
+    assert page.locator("iframe.pdf-preview").count() == 1
+    page.get_by_role("button", name="编号并印发").click()
+    facts = page.locator(".facts").inner_text()
+    assert "中环卫〔" in facts and "〕01号" in facts
+    page.close()
+
+
 def test_status_page_shows_worker_and_beat_answering(demo_server, browser):
     page = browser.new_page()
     log_in(page, demo_server, "clerk")
