@@ -2,25 +2,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Circular, CircularKind, CircularStatus
+from .services import DRAFT_FIELDS
 
 
 class CircularForm(forms.ModelForm):
     class Meta:
         model = Circular
-        fields = [
-            "issuer",
-            "kind",
-            "title",
-            "recipients",
-            "body",
-            "attachments",
-            "signature",
-            "written_on",
-            "note",
-            "copy_to",
-            "printed_by",
-            "printed_on",
-        ]
+        # The draft fields staff write; figures come from reports, never from a form.
+        fields = ["issuer", *(name for name in DRAFT_FIELDS if name != "figures")]
         widgets = {
             "body": forms.Textarea(attrs={"rows": 18}),
             "attachments": forms.Textarea(attrs={"rows": 3}),
