@@ -9,12 +9,10 @@ import atexit
 import math
 import threading
 import time
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-import pydyf
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
@@ -28,18 +26,6 @@ MARK_MAX_PT = 48
 TITLE_CHARS_PER_LINE = 20  # 22 pt characters across the 156 mm text block
 # Where a long title may break: after these, or before an opening book-title mark.
 TITLE_BREAK_AFTER = "的和与及》、，"
-
-
-class _Zlib6:
-    """pydyf compresses every stream at zlib level 9: on subset CJK fonts that costs a
-    quarter of the PDF-writing time for under 1% of the size. Level 6 is zlib's default."""
-
-    @staticmethod
-    def compressobj(level=9):
-        return zlib.compressobj(level=6)
-
-
-pydyf.zlib = _Zlib6
 
 
 @dataclass
@@ -120,6 +106,9 @@ class CircularRenderer:
         from weasyprint import CSS  # imported here: only processes that render pay for it
         from weasyprint.text.fonts import FontConfiguration
 
+        from . import pdf_writing
+
+        pdf_writing.install()
         self._lock = threading.Lock()
         self.font_config = FontConfiguration()
         families = {role: fonts.family_list(role) for role in ("title", "body", "heading1", "heading2", "heading3")}
