@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ClassificationConfig(AppConfig):
     name = "classification"
     verbose_name = _("Waste sorting")
+
+    def ready(self):
+        from . import indicators  # noqa: F401 - registers the providers the plans' indicators use

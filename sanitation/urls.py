@@ -21,6 +21,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("organisation/", include("sanitation.organisations.urls")),
     path("circulars/", include("sanitation.documents.urls")),
+    path("plans/", include("plans.urls")),
     path("api/v1/", include(api.urls)),
     path("admin/", admin.site.urls),
 ]

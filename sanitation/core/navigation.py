@@ -20,6 +20,7 @@ class MenuEntry:
 
 MENU = [
     MenuEntry(_("Home"), "home"),
+    MenuEntry(_("Plans"), "plans:plan-list"),
     MenuEntry(_("Circulars"), "documents:circular-list"),
     MenuEntry(_("Organisation"), "organisations:unit-tree"),
     MenuEntry(_("System status"), "status", frozenset({Role.ADMIN, Role.SECRETARIAT, Role.CLERK})),

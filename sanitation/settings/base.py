@@ -213,6 +213,7 @@ LOGGING = {
 DEMO_SEEDERS = [
     "sanitation.organisations.demo.seed",
     "sanitation.documents.demo.seed",
+    "plans.demo.seed",
     "classification.demo.seed",
 ]
 # The users' own documents the demo is built from (a checkout of the project's shared folder).

@@ -1,0 +1,59 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from sanitation.organisations.models import Unit
+
+from .models import Category, Item
+from .sources import MAX_DOCUMENT_BYTES, UnreadableDocument, document_text
+
+
+class PlanDocumentForm(forms.Form):
+    issuer = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("Issuing unit"))
+    year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
+    document = forms.FileField(label=_("Document (.txt, .md, .docx)"), required=False)
+    text = forms.CharField(label=_("Or paste the text"), widget=forms.Textarea(attrs={"rows": 12}), required=False)
+
+    def __init__(self, *args, issuers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["issuer"].queryset = issuers
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("document")
+        if upload:
+            if upload.size > MAX_DOCUMENT_BYTES:
+                raise forms.ValidationError(_("The file is larger than 10 MB."))
+            try:
+                data["text"] = document_text(upload.name, upload.read())
+            except UnreadableDocument as error:
+                raise forms.ValidationError(str(error)) from error
+        if not (data.get("text") or "").strip():
+            raise forms.ValidationError(_("Upload the plan's document or paste its text."))
+        return data
+
+
+class ItemForm(forms.Form):
+    title = forms.CharField(label=_("Short title"), max_length=200)
+    text = forms.CharField(label=_("Full text"), widget=forms.Textarea(attrs={"rows": 6}))
+    category = forms.ModelChoiceField(queryset=Category.objects.all(), label=_("Category"), required=False)
+    deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    lead_units = forms.ModelMultipleChoiceField(queryset=Unit.objects.none(), label=_("Lead units"), required=False)
+    assisting_units = forms.ModelMultipleChoiceField(
+        queryset=Unit.objects.none(), label=_("Assisting units"), required=False
+    )
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_units"].queryset = units
+        self.fields["assisting_units"].queryset = units
+
+    @classmethod
+    def initial_for(cls, item: Item) -> dict:
+        return {
+            "title": item.title,
+            "text": item.text,
+            "category": item.category_id,
+            "deadline": item.deadline,
+            "lead_units": list(item.lead_units.all()),
+            "assisting_units": list(item.assisting_units.all()),
+        }

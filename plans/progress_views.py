@@ -1,0 +1,3 @@
+"""Plan pages."""
+
+urlpatterns = []

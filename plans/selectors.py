@@ -1,0 +1,111 @@
+"""Reads of plans: what a user may see, and each item's status from its deadline and progress.
+
+Status is computed in SQL (an annotation), so lists filter and count by it without loading
+rows: 已完成 when the lead units report 100%, 逾期 when the deadline has passed without it,
+进行中 once anything is reported, 未开始 before. The traffic light adds "due soon"
+(DUE_SOON_DAYS before the deadline) to that.
+"""
+
+from datetime import date, timedelta
+
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from sanitation.organisations.access import scope_by_organisation, scope_by_unit, user_has_role
+from sanitation.organisations.models import Role, Unit
+
+from .models import Item, Plan, ProgressReport
+
+DUE_SOON_DAYS = 14
+
+
+class ItemStatus:
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    OVERDUE = "overdue"
+    LABELS = {
+        NOT_STARTED: _("Not started"),
+        IN_PROGRESS: _("In progress"),
+        DONE: _("Done"),
+        OVERDUE: _("Overdue"),
+    }
+    CHOICES = list(LABELS.items())
+
+
+class Light:
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+def plans_visible_to(user) -> QuerySet[Plan]:
+    """A plan is published to its whole organisation: every member may read it."""
+    return scope_by_organisation(Plan.objects.all(), user, via="issuer")
+
+
+def may_keep_plans(user) -> bool:
+    return user.is_superuser or user_has_role(user, Role.SECRETARIAT, Role.CLERK, Role.ADMIN)
+
+
+def plans_changeable_by(user) -> QuerySet[Plan]:
+    """Secretariat, clerks and administrators keep the plans of their organisation."""
+    if not may_keep_plans(user):
+        return Plan.objects.none()
+    return scope_by_unit(Plan.objects.all(), user, via="issuer", change=True)
+
+
+def with_status(items: QuerySet[Item], today: date | None = None) -> QuerySet[Item]:
+    today = today or timezone.localdate()
+    reported = Exists(ProgressReport.objects.filter(item=OuterRef("pk")))
+    status = Case(
+        When(percent__gte=100, then=Value(ItemStatus.DONE)),
+        When(deadline__lt=today, then=Value(ItemStatus.OVERDUE)),
+        When(Q(percent__gt=0) | Q(reported=True), then=Value(ItemStatus.IN_PROGRESS)),
+        default=Value(ItemStatus.NOT_STARTED),
+    )
+    light = Case(
+        When(status=ItemStatus.DONE, then=Value(Light.GREEN)),
+        When(status=ItemStatus.OVERDUE, then=Value(Light.RED)),
+        When(deadline__lte=today + timedelta(days=DUE_SOON_DAYS), then=Value(Light.YELLOW)),
+        default=Value(Light.GREEN),
+    )
+    return items.annotate(reported=reported).annotate(status=status).annotate(light=light)
+
+
+def items_visible_to(user, today: date | None = None) -> QuerySet[Item]:
+    items = Item.objects.filter(plan__in=plans_visible_to(user))
+    return with_status(items, today).select_related("plan", "chapter", "category")
+
+
+def items_of_unit(unit: Unit, today: date | None = None) -> dict[str, QuerySet[Item]]:
+    """The items a unit leads and those it assists."""
+    items = with_status(Item.objects.select_related("plan", "chapter", "category"), today)
+    return {
+        "leads": items.filter(lead_units=unit).order_by("deadline", "position"),
+        "assists": items.filter(assisting_units=unit).exclude(lead_units=unit).order_by("deadline", "position"),
+    }
+
+
+def item_filter(items: QuerySet[Item], *, plan=None, unit=None, category=None, status=None) -> QuerySet[Item]:
+    if plan:
+        items = items.filter(plan_id=plan)
+    if unit:
+        items = items.filter(Q(lead_units=unit) | Q(assisting_units=unit)).distinct()
+    if category:
+        items = items.filter(Q(category_id=category) | Q(category__parent_id=category))
+    if status:
+        items = items.filter(status=status)
+    return items
+
+
+def units_reporting_for(user, item: Item) -> list[Unit]:
+    """The units of the user that lead or assist `item`: those the user may report for."""
+    mine = scope_by_unit(Unit.objects.all(), user, via="", change=True)
+    involved = Unit.objects.filter(Q(led_items=item) | Q(assisted_items=item))
+    return list(mine.filter(pk__in=involved.values("pk")).order_by("path"))
+
+
+def is_lead(unit: Unit, item: Item) -> bool:
+    return item.lead_units.filter(pk=unit.pk).exists()
