@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from sanitation.organisations.models import Unit
 
 from .models import Category, Item
+from .selectors import ItemStatus
 from .sources import MAX_DOCUMENT_BYTES, UnreadableDocument, document_text
 
 
@@ -57,3 +58,38 @@ class ItemForm(forms.Form):
             "lead_units": list(item.lead_units.all()),
             "assisting_units": list(item.assisting_units.all()),
         }
+
+
+class BoardFilterForm(forms.Form):
+    category = forms.ModelChoiceField(queryset=Category.objects.all(), label=_("Category"), required=False)
+    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("Unit"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+        self.fields["status"].choices = [("", "---------"), *ItemStatus.CHOICES]
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+class ProgressReportForm(forms.Form):
+    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("Reporting for"), empty_label=None)
+    month = forms.DateField(
+        label=_("Month"), input_formats=["%Y-%m"], widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+    )
+    percent = forms.IntegerField(label=_("Percent done"), min_value=0, max_value=100)
+    text = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+    attachment = forms.FileField(label=_("Attachment (PDF, Word, Excel, photo; at most 10 MB)"), required=False)
+
+    def __init__(self, *args, units, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units
+
+
+class IndicatorValueForm(forms.Form):
+    indicator = forms.IntegerField(widget=forms.HiddenInput)
+    value = forms.DecimalField(label=_("Actual value"), max_digits=12, decimal_places=2, min_value=0)

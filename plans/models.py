@@ -245,3 +245,31 @@ class ItemChange(models.Model):
             return Item._meta.get_field(self.field).verbose_name
         except FieldDoesNotExist:
             return self.field
+
+
+class ReminderKind(models.TextChoices):
+    DUE_SOON = "due_soon", _("Deadline approaching")  # 临近提醒
+    OVERDUE = "overdue", _("Overdue")  # 到期催办
+
+
+class Reminder(models.Model):
+    """A reminder sent to a lead unit about one of its items: once per kind and deadline, so
+    the daily run never sends the same one twice and a new deadline gets new reminders."""
+
+    item = models.ForeignKey(Item, verbose_name=_("plan item"), on_delete=models.CASCADE, related_name="reminders")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="plan_reminders")
+    kind = models.CharField(_("kind"), max_length=10, choices=ReminderKind.choices)
+    deadline = models.DateField(_("deadline"))
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    recipients = models.PositiveSmallIntegerField(_("people e-mailed"), default=0)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "unit", "kind", "deadline"], name="reminder_once_per_deadline")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.item}"

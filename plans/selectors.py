@@ -8,14 +8,15 @@ rows: 已完成 when the lead units report 100%, 逾期 when the deadline has pa
 
 from datetime import date, timedelta
 
-from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Avg, Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sanitation.organisations.access import scope_by_organisation, scope_by_unit, user_has_role
 from sanitation.organisations.models import Role, Unit
 
-from .models import Item, Plan, ProgressReport
+from .models import Item, Plan, ProgressReport, Reminder
+from .plan_text import chinese_numeral
 
 DUE_SOON_DAYS = 14
 
@@ -43,6 +44,17 @@ class Light:
 def plans_visible_to(user) -> QuerySet[Plan]:
     """A plan is published to its whole organisation: every member may read it."""
     return scope_by_organisation(Plan.objects.all(), user, via="issuer")
+
+
+def with_item_counts(plans: QuerySet[Plan], today: date | None = None) -> QuerySet[Plan]:
+    """Each plan's items, done and overdue, counted in the same query (the rules of
+    with_status: done at 100%, else overdue past the deadline)."""
+    today = today or timezone.localdate()
+    return plans.annotate(
+        item_count=Count("items"),
+        done_count=Count("items", filter=Q(items__percent__gte=100)),
+        overdue_count=Count("items", filter=Q(items__percent__lt=100, items__deadline__lt=today)),
+    )
 
 
 def may_keep_plans(user) -> bool:
@@ -109,3 +121,49 @@ def units_reporting_for(user, item: Item) -> list[Unit]:
 
 def is_lead(unit: Unit, item: Item) -> bool:
     return item.lead_units.filter(pk=unit.pk).exists()
+
+
+def _progress_counts() -> dict:
+    return {
+        "total": Count("id", distinct=True),
+        "done": Count("id", filter=Q(status=ItemStatus.DONE), distinct=True),
+        "overdue": Count("id", filter=Q(status=ItemStatus.OVERDUE), distinct=True),
+        "in_progress": Count("id", filter=Q(status=ItemStatus.IN_PROGRESS), distinct=True),
+        "average": Avg("percent"),
+    }
+
+
+def chapter_progress(items: QuerySet[Item]) -> list[dict]:
+    """Per chapter: items, done, overdue, in progress and the average percent (one query)."""
+    rows = (
+        items.order_by()
+        .values("chapter_id", "chapter__number", "chapter__title")
+        .annotate(**_progress_counts())
+        .order_by("chapter__number")
+    )
+    return [{**row, "label": f"{chinese_numeral(row['chapter__number'])}、"} for row in rows]
+
+
+def unit_progress(items: QuerySet[Item]) -> list[dict]:
+    """Per lead unit, the same figures over the items it leads (one query)."""
+    rows = (
+        items.order_by()
+        .filter(lead_units__isnull=False)
+        .values("lead_units__id", "lead_units__name", "lead_units__path")
+        .annotate(**_progress_counts())
+        .order_by("lead_units__path")
+    )
+    return list(rows)
+
+
+def board_items(items: QuerySet[Item]) -> QuerySet[Item]:
+    """Items as the board lists them: chapter order, units and acknowledgements prefetched."""
+    return (
+        items.select_related("chapter", "category")
+        .prefetch_related("lead_units", "assisting_units", "acknowledgements")
+        .order_by("position")
+    )
+
+
+def reminders_of(unit: Unit, limit: int = 20) -> QuerySet[Reminder]:
+    return Reminder.objects.filter(unit=unit).select_related("item__plan")[:limit]

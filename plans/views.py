@@ -18,7 +18,7 @@ from .models import Item
 
 @login_required
 def plan_list(request):
-    plans = selectors.plans_visible_to(request.user).select_related("issuer", "circular")
+    plans = selectors.with_item_counts(selectors.plans_visible_to(request.user)).select_related("issuer", "circular")
     context = {"plans": plans, "can_import": selectors.may_keep_plans(request.user)}
     return render(request, "plans/plan_list.html", context)
 

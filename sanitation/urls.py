@@ -4,11 +4,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from plans.api import ItemViewSet, PlanViewSet, ProgressReportViewSet
 from sanitation.core import views as core_views
 from sanitation.documents.api import CircularViewSet
 
 api = DefaultRouter()
 api.register("circulars", CircularViewSet, basename="circular")
+api.register("plans", PlanViewSet, basename="plan")
+api.register("plan-items", ItemViewSet, basename="plan-item")
+api.register("progress-reports", ProgressReportViewSet, basename="progress-report")
 
 urlpatterns = [
     path("", core_views.home, name="home"),

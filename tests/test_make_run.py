@@ -30,6 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 DEMO_PASSWORD = "demo-2026"
+SEEDS = Path(settings.SEEDS_DIR)
 
 
 @dataclass
@@ -205,6 +206,55 @@ def test_english_is_selectable(demo_server, browser):
     page.get_by_role("button", name="切换").click()
     assert page.get_by_role("button", name="Log out").is_visible()
     assert "Welcome, 陈主任" in page.locator("h1").inner_text()
+    page.close()
+
+
+def test_clerk_imports_the_district_plan_and_issues_it(demo_server, browser):
+    page = browser.new_page(accept_downloads=True)
+    log_in(page, demo_server, "clerk")
+    page.get_by_role("link", name="工作计划", exact=True).click()
+    page.get_by_role("link", name="导入计划").click()
+    page.get_by_label("发文单位").select_option(label="城东区环卫事务中心")
+    page.get_by_label("文件").set_input_files(str(SEEDS / "district-center-2025-work-points.txt"))
+    page.get_by_role("button", name="预览").click()
+    preview = page.locator("#preview").inner_text()
+    assert "4 章，12 项" in preview and "第 2 项之后缺少第 3、4、5 项" in preview
+    assert "抓好城区保洁市场化项目监管考核工作" in preview
+    page.get_by_role("button", name="保存计划").click()
+    assert "已导入计划：12 项" in page.locator(".messages").inner_text()
+    board = page.locator("#items").inner_text()
+    assert "12 项" in board and "环境卫生股" in board and "第一环卫所" in board
+    titles = [t.strip() for t in page.locator("#items tr.item-row td:nth-child(2)").all_inner_texts()]
+    assert len(titles) == 12
+    page.get_by_role("button", name="印发为公文").click()
+    facts = page.locator(".facts").inner_text()
+    assert "〔" in facts and "号" in facts
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="下载").first.click()
+    pdf = Path(download_info.value.path())
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = "".join(text.split())
+    assert "关于印发《" in flat
+    for title in titles:  # the circular carries the same items as the board
+        assert "".join(title.split())[:12] in flat, title
+    page.close()
+
+
+def test_unit_staff_acknowledges_and_reports_on_their_item(demo_server, browser):
+    page = browser.new_page()
+    log_in(page, demo_server, "unitstaff")
+    page.get_by_role("link", name="我的事项").click()
+    leads = page.locator(".unit-items table.leads").inner_text()
+    assert "抓好城区保洁市场化项目监管考核工作" in leads and "严格落实河道保洁市场化项目监管" in leads
+    page.get_by_role("link", name="10.抓好城区保洁市场化项目监管考核工作").first.click()
+    page.get_by_role("button", name="环境卫生股签收").click()
+    assert "已签收" in page.locator(".messages").inner_text()
+    page.get_by_label("完成百分比").fill("60")
+    page.get_by_label("工作进展").fill("三月完成监管考核方案，4个环卫所已部署。")
+    page.get_by_role("button", name="上报").click()
+    assert "进度已上报" in page.locator(".messages").inner_text()
+    assert "60%" in page.locator("#item-status").inner_text()
+    assert "三月完成监管考核方案" in page.locator("#reports").inner_text()
     page.close()
 
 

@@ -20,7 +20,8 @@ class MenuEntry:
 
 MENU = [
     MenuEntry(_("Home"), "home"),
-    MenuEntry(_("Plans"), "plans:plan-list"),
+    MenuEntry(_("Plans"), "plans:plan-list", frozenset({Role.ADMIN, Role.SECRETARIAT, Role.CLERK, Role.LEADER})),
+    MenuEntry(_("My items"), "plans:my-items", frozenset({Role.UNIT_STAFF, Role.SECRETARIAT, Role.CLERK})),
     MenuEntry(_("Circulars"), "documents:circular-list"),
     MenuEntry(_("Organisation"), "organisations:unit-tree"),
     MenuEntry(_("System status"), "status", frozenset({Role.ADMIN, Role.SECRETARIAT, Role.CLERK})),
@@ -29,12 +30,14 @@ MENU = [
 
 def menu_for(user, current_path: str) -> list[dict]:
     roles = user_roles(user)
-    entries = []
-    for entry in MENU:
-        if roles & entry.roles:
-            url = reverse(entry.url_name)
-            active = current_path == url if url == "/" else current_path.startswith(url)
-            entries.append({"label": entry.label, "url": url, "active": active})
+    entries = [{"label": e.label, "url": reverse(e.url_name), "active": False} for e in MENU if roles & e.roles]
+    # The entry whose address is the longest start of the current path is the active one
+    # (/plans/mine/ is "My items", not "Plans").
+    matching = [
+        e for e in entries if (current_path == e["url"] if e["url"] == "/" else current_path.startswith(e["url"]))
+    ]
+    if matching:
+        max(matching, key=lambda e: len(e["url"]))["active"] = True
     return entries
 
 

@@ -11,6 +11,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 INTERVAL_SCHEDULES = {
     # name: (task, every, period)
     "beat heartbeat": ("core.beat_heartbeat", 60, IntervalSchedule.SECONDS),
+    "plan reminders": ("plans.send_reminders", 1, IntervalSchedule.DAYS),
 }
 
 
