@@ -214,14 +214,14 @@ def test_clerk_imports_the_district_plan_and_issues_it(demo_server, browser):
     log_in(page, demo_server, "clerk")
     page.get_by_role("link", name="工作计划", exact=True).click()
     page.get_by_role("link", name="导入计划").click()
-    page.get_by_label("发文单位").select_option(label="城东区环卫事务中心")
+    page.get_by_label("印发单位").select_option(label="城东区环卫事务中心")
     page.get_by_label("文件").set_input_files(str(SEEDS / "district-center-2025-work-points.txt"))
     page.get_by_role("button", name="预览").click()
     preview = page.locator("#preview").inner_text()
-    assert "4 章，12 项" in preview and "第 2 项之后缺少第 3、4、5 项" in preview
+    assert "4 章，12 项" in preview and "原文缺少第 3、4、5 项" in preview
     assert "抓好城区保洁市场化项目监管考核工作" in preview
     page.get_by_role("button", name="保存计划").click()
-    assert "已导入计划：12 项" in page.locator(".messages").inner_text()
+    assert "计划已导入：共 12 项" in page.locator(".messages").inner_text()
     board = page.locator("#items").inner_text()
     assert "12 项" in board and "环境卫生股" in board and "第一环卫所" in board
     titles = [t.strip() for t in page.locator("#items tr.item-row td:nth-child(2)").all_inner_texts()]
