@@ -32,6 +32,7 @@ def board(request, plan_id: int):
         "items": selectors.board_items(items),
         "chapters": selectors.chapter_progress(items),
         "units": selectors.unit_progress(items),
+        "without_lead": items.filter(lead_units__isnull=True).count(),
         "can_keep": selectors.plans_changeable_by(request.user).filter(pk=plan.pk).exists(),
         "status_labels": selectors.ItemStatus.LABELS,
     }
