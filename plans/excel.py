@@ -7,23 +7,24 @@ listed with its Excel row number and column. Formulas are read as their text.
 """
 
 import re
-import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
-from io import BytesIO
 
-import openpyxl
 import tablib
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
 
+from sanitation.core import spreadsheets
+from sanitation.core.spreadsheets import (
+    REQUIRED,
+    ROW_COLUMN,
+)
+from sanitation.core.spreadsheets import cell_text as _text
 from sanitation.organisations.models import Unit
 from sanitation.organisations.selectors import UnitDirectory
 
@@ -32,118 +33,38 @@ from .models import Category, Chapter, Item, NumberStyle, Plan
 from .plan_text import NUMERALS, chinese_number, chinese_numeral
 from .selectors import ItemStatus, with_status
 
-MAX_BYTES = 5 * 1024 * 1024
-MAX_UNPACKED_BYTES = 100 * 1024 * 1024
-MAX_ROWS = 2000
-ZIP_MAGIC = b"PK\x03\x04"
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 # Column headers: Chinese in every language, they are what clerks type and read.
 CHAPTER, NUMBER, TITLE, TEXT, CATEGORY = "章", "编号", "事项", "内容", "类别"
 LEAD, ASSISTING, DEADLINE, PERCENT, STATUS = "牵头单位", "协助单位", "完成时限", "进度%", "状态"
 HEADERS = (CHAPTER, NUMBER, TITLE, TEXT, CATEGORY, LEAD, ASSISTING, DEADLINE, PERCENT, STATUS)
 REQUIRED_HEADERS = HEADERS[:-1]  # 状态 is computed: exported, never imported
 COLUMN_WIDTHS = {TITLE: 30, TEXT: 80, LEAD: 24, ASSISTING: 24, DEADLINE: 12}
-ROW_COLUMN = "__row__"  # the Excel row number, carried along so messages can name it
 NAME_SEPARATORS = re.compile(r"[、，,；;/\n]+")
 _NUMERAL = f"[{NUMERALS}百零〇]+"
 CHAPTER_NUMBER = re.compile(rf"^({_NUMERAL}|\d+)\s*(?:[、.．]\s*(.*))?$")
 ITEM_NUMBER = re.compile(rf"^([（(])?\s*({_NUMERAL}|\d+)\s*([）)])?\s*([.．、])?$")
-WRITTEN_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 NEW_ITEM_POSITION = 1_000_000  # new rows sort after their chapter's items until renumbered
 # The unit fields, with the fields keeping the names as written that the circular prints.
 AS_WRITTEN = {"lead_units": "lead_names", "assisting_units": "assisting_names"}
 
-NOT_XLSX = _("This is not an Excel workbook (.xlsx). In Excel choose “Save as” → “Excel Workbook (*.xlsx)”.")
-TOO_LARGE = _("The file is larger than %(megabytes)d MB.")
-UNPACKS_TOO_LARGE = _("The workbook unpacks to more than %(megabytes)d MB: is it really a sheet of plan items?")
-TOO_MANY_ROWS = _("The sheet has more than %(count)d rows: split it into several files.")
 WRONG_HEADERS = _(
     "The first row of the first sheet must name the columns %(expected)s (状态 may be left out). "
     "Missing or repeated: %(missing)s."
 )
-ROW_ERROR = _("Row %(row)s, %(column)s: %(message)s")
-ROW_PROBLEM = _("Row %(row)s: %(message)s")
-REQUIRED = _("this column cannot be empty.")
 UNKNOWN_CHAPTER = _("“%(value)s” is not a chapter of this plan: write its number (一, 二 …) or its title.")
 BAD_NUMBER = _("“%(value)s” is not an item number such as （一） or 1.")
 UNKNOWN_CATEGORY = _("there is no category “%(name)s”.")
 UNKNOWN_UNIT = _("“%(name)s” is not in the unit tree.")
 AMBIGUOUS_UNIT = _("“%(name)s” may mean %(units)s: write the full name.")
-BAD_DATE = _("“%(value)s” is not a date: write it as 2025-06-30.")
 BAD_PERCENT = _("“%(value)s” is not a whole number from 0 to 100.")
 DUPLICATE_ROW = _("row %(other)s has the same chapter and number.")
-UNEXPECTED = _("the row could not be saved (%(error)s).")
 PERCENT_KEPT = _("进度%% is not imported: it follows the lead units' progress reports (now %(percent)d).")
 ROW_KINDS = {"new": _("New"), "update": _("Updated"), "unchanged": _("Unchanged"), "invalid": _("Error")}
 
 
-class ExcelFileError(ValueError):
-    """The upload as a whole cannot be read; the message says why, for the user."""
-
-
-# Reading the upload ---------------------------------------------------------------------
-
-
 def sheet_read(content: bytes) -> tablib.Dataset:
     """The first sheet's rows, with the Excel row number of each in ROW_COLUMN."""
-    if len(content) > MAX_BYTES:
-        raise ExcelFileError(TOO_LARGE % {"megabytes": MAX_BYTES // (1024 * 1024)})
-    _check_archive(content)
-    try:
-        # data_only=False: a formula cell gives its formula as text, never a computed value.
-        book = openpyxl.load_workbook(BytesIO(content), read_only=True, data_only=False)
-    except Exception as error:  # openpyxl raises zip, XML and key errors for a damaged file
-        raise ExcelFileError(NOT_XLSX) from error
-    try:
-        return _dataset(book.worksheets[0].iter_rows(values_only=True))
-    finally:
-        book.close()
-
-
-def _check_archive(content: bytes) -> None:
-    if not content.startswith(ZIP_MAGIC):
-        raise ExcelFileError(NOT_XLSX)
-    try:
-        with zipfile.ZipFile(BytesIO(content)) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
-    except zipfile.BadZipFile as error:
-        raise ExcelFileError(NOT_XLSX) from error
-    # Python reads no member past its declared size, so the declared sizes bound a zip bomb.
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise ExcelFileError(UNPACKS_TOO_LARGE % {"megabytes": MAX_UNPACKED_BYTES // (1024 * 1024)})
-
-
-def _dataset(rows) -> tablib.Dataset:
-    headers = [_header(value) for value in next(rows, ())]
-    _check_headers(headers)
-    dataset = tablib.Dataset(headers=[*headers, ROW_COLUMN])
-    for number, values in enumerate(rows, start=2):
-        values = [*values[: len(headers)], *[None] * (len(headers) - len(values))]
-        if all(_text(value) == "" for value in values):
-            continue
-        if len(dataset) == MAX_ROWS:
-            raise ExcelFileError(TOO_MANY_ROWS % {"count": MAX_ROWS})
-        dataset.append([*values, number])
-    return dataset
-
-
-def _header(value) -> str:
-    return "".join(_text(value).split()).replace("％", "%")
-
-
-def _check_headers(headers: list[str]) -> None:
-    missing = [name for name in REQUIRED_HEADERS if headers.count(name) != 1]
-    if missing:
-        raise ExcelFileError(WRONG_HEADERS % {"expected": "、".join(HEADERS), "missing": "、".join(missing)})
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+    return spreadsheets.sheet_read(content, required=REQUIRED_HEADERS, expected=HEADERS, wrong_headers=WRONG_HEADERS)
 
 
 # Cells → values ---------------------------------------------------------------------------
@@ -266,20 +187,7 @@ class UnitsWidget(_PlanWidget):
         return resolution.units
 
 
-class DeadlineWidget(widgets.Widget):
-    def clean(self, value, row=None, **kwargs):
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        text = _text(value)
-        if not text:
-            return None
-        match = WRITTEN_DATE.match(text)
-        try:
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        except (TypeError, ValueError):  # no match, or 2月30日
-            raise ValueError(BAD_DATE % {"value": text}) from None
+DeadlineWidget = spreadsheets.WrittenDateWidget
 
 
 class PercentWidget(widgets.Widget):
@@ -520,27 +428,7 @@ def plan_items_xlsx(plan: Plan) -> bytes:
 
 
 def _workbook(dataset: tablib.Dataset) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "事项"
-    sheet.append(list(dataset.headers))
-    for values in dataset:
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value for value in values])
-    for column in sheet.iter_cols(min_row=2):
-        for cell in column:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text such as “=…” stays text: no formula in what we hand out
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-            elif isinstance(cell.value, date):
-                cell.number_format = "yyyy-mm-dd"
-    for index, header in enumerate(dataset.headers, start=1):
-        sheet.cell(1, index).font = Font(bold=True)
-        letter = openpyxl.utils.get_column_letter(index)
-        sheet.column_dimensions[letter].width = COLUMN_WIDTHS.get(header, 10)
-    sheet.freeze_panes = "A2"
-    stream = BytesIO()
-    book.save(stream)
-    return stream.getvalue()
+    return spreadsheets.workbook_bytes(dataset, title="事项", widths=COLUMN_WIDTHS)
 
 
 # Import -------------------------------------------------------------------------------------
@@ -596,24 +484,7 @@ def plan_items_import(plan: Plan, file_bytes: bytes, *, user, dry_run: bool) -> 
 
 
 def _errors(resource: PlanItemResource, dataset: tablib.Dataset, result) -> list[str]:
-    columns = {f.attribute: f.column_name for f in resource.fields.values() if f.attribute}
-    messages = [str(error.error) for error in result.base_errors]
-    for invalid in result.invalid_rows:
-        row = dataset[invalid.number - 1][-1]  # ROW_COLUMN comes last
-        for name, problems in invalid.error_dict.items():
-            column = columns.get(name) if name != NON_FIELD_ERRORS else None
-            for problem in problems:
-                messages.append(_row_message(row, column, problem))
-    for failed in result.error_rows:
-        row = dataset[failed.number - 1][-1]
-        messages += [_row_message(row, None, UNEXPECTED % {"error": error.error}) for error in failed.errors]
-    return messages
-
-
-def _row_message(row: int, column: str | None, message) -> str:
-    if column:
-        return str(ROW_ERROR % {"row": row, "column": column, "message": message})
-    return str(ROW_PROBLEM % {"row": row, "message": message})
+    return spreadsheets.import_errors(resource, dataset, result)
 
 
 def _outcomes(resource: PlanItemResource, dataset: tablib.Dataset, result) -> list[RowOutcome]:

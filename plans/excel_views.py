@@ -20,6 +20,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sanitation.core import spreadsheets
+
 from . import excel, selectors
 from .models import Plan
 
@@ -32,16 +34,16 @@ class ExcelUploadForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(".xlsx"):
-            raise forms.ValidationError(excel.NOT_XLSX)
-        if upload.size > excel.MAX_BYTES:
-            raise forms.ValidationError(excel.TOO_LARGE % {"megabytes": excel.MAX_BYTES // (1024 * 1024)})
+            raise forms.ValidationError(spreadsheets.NOT_XLSX)
+        if upload.size > spreadsheets.MAX_BYTES:
+            raise forms.ValidationError(spreadsheets.TOO_LARGE % {"megabytes": spreadsheets.MAX_BYTES // (1024 * 1024)})
         return upload
 
 
 @login_required
 def plan_items_export(request, plan_id: int):
     plan = get_object_or_404(selectors.plans_visible_to(request.user), pk=plan_id)
-    response = HttpResponse(excel.plan_items_xlsx(plan), content_type=excel.XLSX_CONTENT_TYPE)
+    response = HttpResponse(excel.plan_items_xlsx(plan), content_type=spreadsheets.XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = content_disposition_header(True, f"{plan.title}.xlsx")
     return response
 
@@ -82,7 +84,7 @@ def _confirm(request, plan: Plan):
 def _import(form: ExcelUploadForm, plan: Plan, content: bytes, **options) -> excel.ItemImportResult | None:
     try:
         return excel.plan_items_import(plan, content, **options)
-    except excel.ExcelFileError as error:
+    except spreadsheets.ExcelFileError as error:
         form.add_error(None, str(error))
         return None
 

@@ -14,6 +14,7 @@ from plans import excel
 from plans.models import Item, ItemChange, NumberStyle
 from plans.selectors import ItemStatus
 from plans.services import plan_import, plan_preview
+from sanitation.core import spreadsheets
 from sanitation.organisations import demo as organisations_demo
 from sanitation.organisations.models import Role, Unit
 
@@ -68,7 +69,7 @@ def _item(plan, excel_row: int) -> Item:
 
 
 def _row_error(row: int, column: str, message) -> str:
-    return str(excel.ROW_ERROR % {"row": row, "column": column, "message": message})
+    return str(spreadsheets.ROW_ERROR % {"row": row, "column": column, "message": message})
 
 
 def test_export_lists_every_item_with_its_columns(plan):
@@ -151,7 +152,7 @@ def test_one_bad_row_among_good_ones_writes_nothing(plan, secretary):
     assert not result.ok
     assert result.errors == [
         _row_error(5, "牵头单位", excel.UNKNOWN_UNIT % {"name": "宣传科"}),
-        _row_error(6, "完成时限", excel.BAD_DATE % {"value": "年底"}),
+        _row_error(6, "完成时限", spreadsheets.BAD_DATE % {"value": "年底"}),
         _row_error(7, "进度%", excel.BAD_PERCENT % {"value": "150"}),
         _row_error(8, "类别", excel.UNKNOWN_CATEGORY % {"name": "宣传工作"}),
         _row_error(9, "事项", excel.REQUIRED),
@@ -195,24 +196,24 @@ def test_unfit_files_are_refused(plan, secretary, monkeypatch):
     with zipfile.ZipFile(not_a_workbook, "w") as archive:
         archive.writestr("hello.txt", "hello")
     for content in (b"just text", b"\xd0\xcf\x11\xe0 an old .xls", not_a_workbook.getvalue()):
-        with pytest.raises(excel.ExcelFileError) as error:
+        with pytest.raises(spreadsheets.ExcelFileError) as error:
             excel.plan_items_import(plan, content, user=secretary, dry_run=False)
-        assert str(error.value) == str(excel.NOT_XLSX)
-    with pytest.raises(excel.ExcelFileError) as error:
-        excel.sheet_read(excel.ZIP_MAGIC + bytes(excel.MAX_BYTES))
-    assert str(error.value) == excel.TOO_LARGE % {"megabytes": 5}
-    too_long = _sheet_with(excel.HEADERS, [["一", i, "事项"] for i in range(excel.MAX_ROWS + 1)])
-    with pytest.raises(excel.ExcelFileError) as error:
+        assert str(error.value) == str(spreadsheets.NOT_XLSX)
+    with pytest.raises(spreadsheets.ExcelFileError) as error:
+        excel.sheet_read(spreadsheets.ZIP_MAGIC + bytes(spreadsheets.MAX_BYTES))
+    assert str(error.value) == spreadsheets.TOO_LARGE % {"megabytes": 5}
+    too_long = _sheet_with(excel.HEADERS, [["一", i, "事项"] for i in range(spreadsheets.MAX_ROWS + 1)])
+    with pytest.raises(spreadsheets.ExcelFileError) as error:
         excel.sheet_read(too_long)
-    assert str(error.value) == excel.TOO_MANY_ROWS % {"count": 2000}
-    monkeypatch.setattr(excel, "MAX_UNPACKED_BYTES", 10_000)  # as a zip bomb would inflate
-    with pytest.raises(excel.ExcelFileError) as error:
+    assert str(error.value) == spreadsheets.TOO_MANY_ROWS % {"count": 2000}
+    monkeypatch.setattr(spreadsheets, "MAX_UNPACKED_BYTES", 10_000)  # as a zip bomb would inflate
+    with pytest.raises(spreadsheets.ExcelFileError) as error:
         excel.sheet_read(excel.plan_items_xlsx(plan))
-    assert str(error.value) == excel.UNPACKS_TOO_LARGE % {"megabytes": 0}
+    assert str(error.value) == spreadsheets.UNPACKS_TOO_LARGE % {"megabytes": 0}
 
 
 def test_wrong_headers_name_the_expected_columns(plan, secretary):
-    with pytest.raises(excel.ExcelFileError) as error:
+    with pytest.raises(spreadsheets.ExcelFileError) as error:
         excel.sheet_read(_sheet_with(["章", "编号", "标题", "内容"], [["一", 1, "x", "y"]]))
     expected = excel.WRONG_HEADERS % {
         "expected": "、".join(excel.HEADERS),
@@ -254,18 +255,18 @@ def test_upload_page_refuses_other_files(client, plan, secretary):
     text = io.BytesIO(b"not a workbook")
     text.name = "items.txt"
     response = client.post(f"/plans/{plan.pk}/import-excel/", {"file": text, "preview": "1"})
-    assert str(excel.NOT_XLSX) in response.content.decode()
+    assert str(spreadsheets.NOT_XLSX) in response.content.decode()
     disguised = io.BytesIO(b"not a workbook")
     disguised.name = "items.xlsx"
     response = client.post(f"/plans/{plan.pk}/import-excel/", {"file": disguised, "preview": "1"})
-    assert str(excel.NOT_XLSX) in response.content.decode() and response.context["upload"] is None
+    assert str(spreadsheets.NOT_XLSX) in response.content.decode() and response.context["upload"] is None
 
 
 def test_export_downloads_with_the_plan_title(client, plan):
     staff = member(Unit.objects.get(code="CUEA-HYB"), Role.UNIT_STAFF, username="staff")
     client.force_login(staff)  # a plan is published to its whole organisation
     response = client.get(f"/plans/{plan.pk}/items.xlsx")
-    assert response.status_code == 200 and response["Content-Type"] == excel.XLSX_CONTENT_TYPE
+    assert response.status_code == 200 and response["Content-Type"] == spreadsheets.XLSX_CONTENT_TYPE
     assert response["Content-Disposition"] == f"attachment; filename*=utf-8''{quote(plan.title + '.xlsx')}"
     assert len(_rows(response.content)) == 33
 
