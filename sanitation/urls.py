@@ -5,6 +5,9 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from plans.api import ItemViewSet, PlanViewSet, ProgressReportViewSet
+from plans.branches import api as branches_api
+from plans.members import api as members_api
+from plans.ratings import api as ratings_api
 from sanitation.core import views as core_views
 from sanitation.documents.api import CircularViewSet
 
@@ -13,6 +16,8 @@ api.register("circulars", CircularViewSet, basename="circular")
 api.register("plans", PlanViewSet, basename="plan")
 api.register("plan-items", ItemViewSet, basename="plan-item")
 api.register("progress-reports", ProgressReportViewSet, basename="progress-report")
+for registry_api in (members_api, branches_api, ratings_api):
+    registry_api.register(api)
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -26,6 +31,9 @@ urlpatterns = [
     path("organisation/", include("sanitation.organisations.urls")),
     path("circulars/", include("sanitation.documents.urls")),
     path("plans/", include("plans.urls")),
+    path("members/", include("plans.members.urls")),
+    path("branches/", include("plans.branches.urls")),
+    path("ratings/", include("plans.ratings.urls")),
     path("api/v1/", include(api.urls)),
     path("admin/", admin.site.urls),
 ]

@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "sanitation.core",
     "sanitation.documents",
     "plans",
+    "plans.members",
+    "plans.branches",
+    "plans.ratings",
     "classification",
     "supervision",
 ]
@@ -214,6 +217,9 @@ DEMO_SEEDERS = [
     "sanitation.organisations.demo.seed",
     "sanitation.documents.demo.seed",
     "plans.demo.seed",
+    "plans.members.demo.seed",
+    "plans.branches.demo.seed",
+    "plans.ratings.demo.seed",
     "classification.demo.seed",
 ]
 # The users' own documents the demo is built from (a checkout of the project's shared folder).

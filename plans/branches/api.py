@@ -1,0 +1,5 @@
+"""API of this registry: `register(router)` is called by sanitation/urls.py."""
+
+
+def register(router) -> None:
+    pass
