@@ -93,3 +93,8 @@ class ProgressReportForm(forms.Form):
 class IndicatorValueForm(forms.Form):
     indicator = forms.IntegerField(widget=forms.HiddenInput)
     value = forms.DecimalField(label=_("Actual value"), max_digits=12, decimal_places=2, min_value=0)
+
+
+class MilestoneForm(forms.Form):
+    title = forms.CharField(label=_("Milestone"), max_length=200)
+    due_on = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -242,9 +242,11 @@ class ItemChange(models.Model):
     @property
     def field_label(self) -> str:
         try:
-            return Item._meta.get_field(self.field).verbose_name
+            field = Item._meta.get_field(self.field)
         except FieldDoesNotExist:
             return self.field
+        # A reverse relation (milestones) has no verbose_name of its own.
+        return getattr(field, "verbose_name", None) or field.related_model._meta.verbose_name_plural
 
 
 class ReminderKind(models.TextChoices):

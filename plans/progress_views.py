@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 from sanitation.organisations.access import units_visible_to
 from sanitation.organisations.models import Unit
 
-from . import progress, selectors
-from .forms import BoardFilterForm, IndicatorValueForm, ProgressReportForm
+from . import progress, selectors, services
+from .forms import BoardFilterForm, IndicatorValueForm, MilestoneForm, ProgressReportForm
 from .indicators import indicator_enter, indicator_refresh
 from .models import Item, ProgressReport
 
@@ -62,6 +62,8 @@ def item_detail(request, item_id: int):
         "reports": item.reports.select_related("unit", "created_by"),
         "history": item.changes.select_related("user")[:50],
         "can_keep": selectors.plans_changeable_by(request.user).filter(pk=item.plan_id).exists(),
+        "milestones": item.milestones.all(),
+        "milestone_form": MilestoneForm(),
     }
     return render(request, "plans/item_detail.html", context)
 
@@ -132,6 +134,24 @@ def indicator_update(request, item_id: int):
 
 
 @login_required
+@require_POST
+def milestone_update(request, item_id: int):
+    """Add a milestone, or mark one done (POST done=<id>)."""
+    item = get_object_or_404(Item, pk=item_id, plan__in=selectors.plans_changeable_by(request.user))
+    if request.POST.get("done"):
+        milestone = get_object_or_404(item.milestones, pk=request.POST["done"], done_on__isnull=True)
+        services.milestone_done(milestone, done_on=timezone.localdate(), user=request.user)
+        return redirect("plans:item", item.pk)
+    form = MilestoneForm(request.POST)
+    if form.is_valid():
+        services.milestone_add(item, user=request.user, **form.cleaned_data)
+    else:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    return redirect("plans:item", item.pk)
+
+
+@login_required
 def report_attachment(request, report_id: int):
     items = selectors.items_visible_to(request.user)
     report = get_object_or_404(ProgressReport.objects.exclude(attachment=""), pk=report_id, item__in=items)
@@ -175,6 +195,7 @@ urlpatterns = [
     path("items/<int:item_id>/acknowledge/", item_acknowledge, name="item-acknowledge"),
     path("items/<int:item_id>/report/", item_report, name="item-report"),
     path("items/<int:item_id>/indicators/", indicator_update, name="indicator-update"),
+    path("items/<int:item_id>/milestones/", milestone_update, name="milestone-update"),
     path("reports/<int:report_id>/attachment/", report_attachment, name="report-attachment"),
     path("units/<int:unit_id>/", unit_items, name="unit-items"),
     path("mine/", my_items, name="my-items"),

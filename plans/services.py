@@ -13,7 +13,7 @@ from sanitation.documents.services import circular_create, circular_issue
 from sanitation.organisations.models import Unit
 from sanitation.organisations.selectors import UnitDirectory
 
-from .models import Category, Chapter, Indicator, Item, ItemChange, NumberStyle, Plan, SubPoint
+from .models import Category, Chapter, Indicator, Item, ItemChange, Milestone, NumberStyle, Plan, SubPoint
 from .plan_text import ParsedItem, ParsedPlan, chinese_numeral, parse_plan
 
 # The one sentence of a 印发 notice; the plan follows as its attachment.
@@ -272,3 +272,22 @@ def item_update(item: Item, *, user=None, **changes) -> list[ItemChange]:
     item.full_clean()
     item.save()
     return ItemChange.objects.bulk_create(history)
+
+
+def milestone_add(item: Item, *, title: str, due_on: date, user=None) -> Milestone:
+    milestone = Milestone.objects.create(item=item, title=title, due_on=due_on)
+    ItemChange.objects.create(item=item, user=user, field="milestones", new=f"{title}（{due_on:%Y-%m-%d}）")
+    return milestone
+
+
+def milestone_done(milestone: Milestone, *, done_on: date, user=None) -> Milestone:
+    milestone.done_on = done_on
+    milestone.save(update_fields=["done_on"])
+    ItemChange.objects.create(
+        item=milestone.item,
+        user=user,
+        field="milestones",
+        old=milestone.title,
+        new=f"{milestone.title} ✓ {done_on:%Y-%m-%d}",
+    )
+    return milestone

@@ -222,3 +222,20 @@ def test_an_item_with_two_lead_units_is_done_when_both_say_so(district_plan):
 def test_future_months_are_refused(district_plan, section):
     with pytest.raises(progress.ProgressError):
         progress.progress_report(item_number(district_plan, 10), section, text="x", percent=5, month=date(2099, 1, 1))
+
+
+def test_keepers_add_milestones_and_mark_them_done(client, district_plan, section_staff):
+    item = item_number(district_plan, 10)
+    clerk = member(Unit.objects.get(code="CD-FLB"), Role.CLERK, username="milestone_clerk")
+    client.force_login(section_staff)  # unit staff do not keep the plan
+    assert client.post(f"/plans/items/{item.pk}/milestones/", {"title": "x", "due_on": "2025-06-30"}).status_code == 404
+    client.force_login(clerk)
+    client.post(f"/plans/items/{item.pk}/milestones/", {"title": "完成监管方案", "due_on": "2025-06-30"})
+    milestone = item.milestones.get()
+    client.post(f"/plans/items/{item.pk}/milestones/", {"done": milestone.pk})
+    milestone.refresh_from_db()
+    assert milestone.done_on is not None
+    page = client.get(f"/plans/items/{item.pk}/").content.decode()
+    assert "完成监管方案" in page and "2025-06-30" in page
+    labels = [change.field_label for change in item.changes.all()]
+    assert len(labels) == 2 and all(label == labels[0] for label in labels) and labels[0] != "milestones"
