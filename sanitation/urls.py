@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from plans import registry_views
 from plans.api import ItemViewSet, PlanViewSet, ProgressReportViewSet
 from plans.branches import api as branches_api
 from plans.members import api as members_api
@@ -31,6 +32,7 @@ urlpatterns = [
     path("organisation/", include("sanitation.organisations.urls")),
     path("circulars/", include("sanitation.documents.urls")),
     path("plans/", include("plans.urls")),
+    path("registries/", registry_views.registries, name="registries"),
     path("members/", include("plans.members.urls")),
     path("branches/", include("plans.branches.urls")),
     path("ratings/", include("plans.ratings.urls")),

@@ -23,7 +23,7 @@ MENU = [
     MenuEntry(_("Plans"), "plans:plan-list", frozenset({Role.ADMIN, Role.SECRETARIAT, Role.CLERK, Role.LEADER})),
     MenuEntry(_("My items"), "plans:my-items", frozenset({Role.UNIT_STAFF, Role.SECRETARIAT, Role.CLERK})),
     MenuEntry(_("Circulars"), "documents:circular-list"),
-    MenuEntry(_("Registries"), "members:registries", frozenset({Role.ADMIN, Role.SECRETARIAT, Role.LEADER})),
+    MenuEntry(_("Registries"), "registries", frozenset({Role.ADMIN, Role.SECRETARIAT, Role.LEADER})),
     MenuEntry(_("Organisation"), "organisations:unit-tree"),
     MenuEntry(_("System status"), "status", frozenset({Role.ADMIN, Role.SECRETARIAT, Role.CLERK})),
 ]
