@@ -7,4 +7,4 @@ class ClassificationConfig(AppConfig):
     verbose_name = _("Waste sorting")
 
     def ready(self):
-        from . import indicators  # noqa: F401 - registers the providers the plans' indicators use
+        from . import indicators, rate_indicators  # noqa: F401 - register the providers the plans' indicators use

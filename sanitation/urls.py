@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from classification import api_ledgers, api_sites
 from plans import registry_views
 from plans.api import ItemViewSet, PlanViewSet, ProgressReportViewSet
 from plans.branches import api as branches_api
@@ -17,7 +18,7 @@ api.register("circulars", CircularViewSet, basename="circular")
 api.register("plans", PlanViewSet, basename="plan")
 api.register("plan-items", ItemViewSet, basename="plan-item")
 api.register("progress-reports", ProgressReportViewSet, basename="progress-report")
-for registry_api in (members_api, branches_api, ratings_api):
+for registry_api in (members_api, branches_api, ratings_api, api_sites, api_ledgers):
     registry_api.register(api)
 
 urlpatterns = [
@@ -36,6 +37,7 @@ urlpatterns = [
     path("members/", include("plans.members.urls")),
     path("branches/", include("plans.branches.urls")),
     path("ratings/", include("plans.ratings.urls")),
+    path("sorting/", include("classification.urls")),
     path("api/v1/", include(api.urls)),
     path("admin/", admin.site.urls),
 ]

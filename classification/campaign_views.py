@@ -1,0 +1,3 @@
+"""campaign_views of waste sorting."""
+
+urlpatterns = []

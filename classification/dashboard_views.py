@@ -1,0 +1,3 @@
+"""dashboard_views of waste sorting."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""excel_views of waste sorting."""
+
+urlpatterns = []

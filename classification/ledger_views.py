@@ -1,0 +1,3 @@
+"""ledger_views of waste sorting."""
+
+urlpatterns = []

@@ -1,0 +1,1 @@
+"""Indicator providers computed from the collection ledger (separation rate)."""

@@ -1,0 +1,3 @@
+"""site_views of waste sorting."""
+
+urlpatterns = []
