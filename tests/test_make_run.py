@@ -5,6 +5,7 @@ starts the web server with a real worker and beat; the browser logs in as the de
 The last test presses Ctrl-C and checks that every process stopped.
 """
 
+import io
 import os
 import signal
 import socket
@@ -14,6 +15,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import openpyxl
 import pytest
 from django.conf import settings
 
@@ -255,6 +257,70 @@ def test_unit_staff_acknowledges_and_reports_on_their_item(demo_server, browser)
     assert "进度已上报" in page.locator(".messages").inner_text()
     assert "60%" in page.locator("#item-status").inner_text()
     assert "三月完成监管考核方案" in page.locator("#reports").inner_text()
+    page.close()
+
+
+def test_secretariat_keeps_the_registries(demo_server, browser):
+    page = browser.new_page(accept_downloads=True)
+    log_in(page, demo_server, "secretariat")
+    page.get_by_role("link", name="登记管理", exact=True).click()
+    page.locator("#registry-members h2 a").click()
+    # Last year's member sheet: the registry's own export, one contact changed, four new members.
+    export = page.request.get(demo_server.url + "/members/export.xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(export.body()))
+    sheet = book.active
+    headers = [cell.value for cell in sheet[1]]
+    known = next(row for row in sheet.iter_rows(min_row=2) if row[0].value == "京环城市服务集团有限公司")
+    known[headers.index("联系人")].value = "赵新"
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].row != known[0].row:
+            for cell in row:
+                cell.value = None
+    for n, code in enumerate(["91350100MA000702X3", "91350100MA000703X4", "91350100MA000704X5", "91350100MA000705X6"]):
+        values = {"名称": f"闽清环境服务有限公司{n}", "类型": "单位会员", "统一社会信用代码": code, "单位性质": "企业"}
+        values |= {"地区": "福建省福州市", "联系人": "陈工", "理事会职务": "会员", "状态": "在册"}
+        values["入会日期"] = "2025-03-01"
+        sheet.append([values.get(header) for header in headers])
+    upload = io.BytesIO()
+    book.save(upload)
+    page.get_by_role("link", name="从 Excel 导入").first.click()
+    page.locator("#id_file").set_input_files(
+        {"name": "2025年会员名册.xlsx", "mimeType": "application/octet-stream", "buffer": upload.getvalue()}
+    )
+    page.get_by_role("button", name="预览").click()
+    assert "新增 4 项，修改 1 项" in page.locator("#excel-preview").inner_text()
+    page.locator("#excel-confirm button").click()
+    assert "4" in page.locator(".messages").inner_text()
+    assert "闽清环境服务有限公司0" in page.locator("#members").inner_text()
+
+    page.get_by_role("link", name="登记管理", exact=True).click()
+    page.locator("#registry-renewals").click()
+    assert any("京环城市服务集团有限公司" in row for row in page.locator("tr.renewal-row").all_inner_texts())
+
+    page.get_by_role("link", name="登记管理", exact=True).click()
+    page.locator("#registry-terms-ending").click()
+    ending = page.locator("#terms-ending-table").inner_text()
+    assert "垃圾分类专业委员会" in ending and "环卫装备专业委员会" in ending
+
+    page.get_by_role("link", name="登记管理", exact=True).click()
+    page.locator("#registry-ratings h2 a").click()
+    page.locator("#facility-rounds").get_by_role("link", name="2026年度生活垃圾焚烧厂无害化等级评价").click()
+    page.locator("#applications").get_by_role("link", name="北岭市生活垃圾焚烧发电厂").click()
+    page.locator("#id_expert").fill("周教授")
+    for criterion, points in enumerate([14, 23, 23, 14, 9, 9], start=1):
+        page.locator(f"#id_criterion_{criterion}").fill(str(points))
+    page.locator("#save-scores").click()
+    page.locator("#rate-application").click()
+    assert page.locator("#application-grade").inner_text().strip() == "AAA"
+    page.locator("#round-link").click()
+    page.locator("#publish-list").click()
+    assert "中环卫〔" in page.locator(".facts").inner_text()
+    with page.expect_download() as download_info:
+        page.locator('a.button[href$="/pdf/"]').first.click()
+    pdf = Path(download_info.value.path())
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    flat = "".join(text.split())
+    assert "北岭市生活垃圾焚烧发电厂" in flat and "AAA" in flat and "等级评价结果" in flat
     page.close()
 
 
