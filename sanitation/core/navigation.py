@@ -22,6 +22,7 @@ MENU = [
     MenuEntry(_("Home"), "home"),
     MenuEntry(_("Plans"), "plans:plan-list", frozenset({Role.ADMIN, Role.SECRETARIAT, Role.CLERK, Role.LEADER})),
     MenuEntry(_("My items"), "plans:my-items", frozenset({Role.UNIT_STAFF, Role.SECRETARIAT, Role.CLERK})),
+    MenuEntry(_("Waste sorting"), "classification:dashboard", frozenset({Role.ADMIN, Role.CLERK, Role.LEADER})),
     MenuEntry(_("Circulars"), "documents:circular-list"),
     MenuEntry(_("Registries"), "registries", frozenset({Role.ADMIN, Role.SECRETARIAT, Role.LEADER})),
     MenuEntry(_("Organisation"), "organisations:unit-tree"),

@@ -2,7 +2,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 
 from plans.ratings import demo as ratings_demo
 from plans.ratings import services
@@ -25,6 +26,19 @@ from sanitation.organisations.models import Role, Unit
 from ..factories import member
 
 TODAY = date(2026, 11, 24)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages in their English source, whatever the translations say."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
 
 
 def credit_code(number: int) -> str:
