@@ -13,6 +13,7 @@ import subprocess
 import time
 import urllib.request
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -321,6 +322,39 @@ def test_secretariat_keeps_the_registries(demo_server, browser):
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     flat = "".join(text.split())
     assert "北岭市生活垃圾焚烧发电厂" in flat and "AAA" in flat and "等级评价结果" in flat
+    page.close()
+
+
+def test_clerk_follows_the_campaign_and_imports_a_month_of_collection(demo_server, browser):
+    page = browser.new_page(accept_downloads=True)
+    log_in(page, demo_server, "clerk")
+    page.get_by_role("link", name="垃圾分类", exact=True).click()
+    deadlines = page.locator("#deadlines-table tr", has_text="组织实施").inner_text()
+    assert "解放" in deadlines and "北苑" not in deadlines  # 解放 has 3 sites that never started sorting
+    page.locator("#dashboard-filters input[name=month]").fill("2026-10")
+    page.locator("#dashboard-filters button").click()
+    rates = page.locator("#street-rates-table").inner_text()
+    assert "东湖" in rates and "解放" in rates
+    october = "?date_from=2026-10-01&date_to=2026-10-31"
+    page.goto(demo_server.url + "/sorting/ledgers/collection/" + october)
+    before = Decimal(page.locator("#total-t").inner_text())
+    export = page.request.get(demo_server.url + "/sorting/ledgers/collection/export/" + october)
+    book = openpyxl.load_workbook(io.BytesIO(export.body()))
+    sheet = book.active
+    kitchen = [cell.value for cell in sheet[1]].index("厨余垃圾(吨)") + 1
+    sheet.cell(2, kitchen).value = float(Decimal(str(sheet.cell(2, kitchen).value)) + 1)
+    upload = io.BytesIO()
+    book.save(upload)
+    page.locator("#ledger-import").click()
+    page.locator("#excel-upload input[type=file]").set_input_files(
+        {"name": "10月收运台账.xlsx", "mimeType": "application/octet-stream", "buffer": upload.getvalue()}
+    )
+    page.get_by_role("button", name="预览").click()
+    assert "0 " in page.locator("#excel-preview").inner_text()  # nothing new: every row replaces its own
+    page.locator("#excel-confirm button").click()
+    assert "Excel" in page.locator(".messages").inner_text()
+    page.goto(demo_server.url + "/sorting/ledgers/collection/" + october)
+    assert Decimal(page.locator("#total-t").inner_text()) == before + 1
     page.close()
 
 
