@@ -14,7 +14,6 @@ from functools import cached_property
 
 import tablib
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
@@ -59,7 +58,6 @@ AMBIGUOUS_UNIT = _("“%(name)s” may mean %(units)s: write the full name.")
 BAD_PERCENT = _("“%(value)s” is not a whole number from 0 to 100.")
 DUPLICATE_ROW = _("row %(other)s has the same chapter and number.")
 PERCENT_KEPT = _("进度%% is not imported: it follows the lead units' progress reports (now %(percent)d).")
-ROW_KINDS = {"new": _("New"), "update": _("Updated"), "unchanged": _("Unchanged"), "invalid": _("Error")}
 
 
 def sheet_read(content: bytes) -> tablib.Dataset:
@@ -435,36 +433,15 @@ def _workbook(dataset: tablib.Dataset) -> bytes:
 
 
 @dataclass
-class RowOutcome:
-    row: int
+class RowOutcome(spreadsheets.RowOutcome):
     chapter: str
     number: str
     title: str
-    kind: str  # new, update, unchanged or invalid
     changed: list[str] = field(default_factory=list)  # column headers
     notes: list[str] = field(default_factory=list)
 
-    @property
-    def kind_label(self) -> str:
-        return str(ROW_KINDS[self.kind])
 
-
-@dataclass
-class ItemImportResult:
-    dry_run: bool
-    rows: list[RowOutcome]
-    errors: list[str]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def count(self, kind: str) -> int:
-        return sum(1 for row in self.rows if row.kind == kind)
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return {kind: self.count(kind) for kind in ROW_KINDS}
+ItemImportResult = spreadsheets.ImportResult
 
 
 def plan_items_import(plan: Plan, file_bytes: bytes, *, user, dry_run: bool) -> ItemImportResult:
@@ -472,23 +449,15 @@ def plan_items_import(plan: Plan, file_bytes: bytes, *, user, dry_run: bool) -> 
     ExcelFileError when the file itself is unfit; row problems are in the result."""
     dataset = sheet_read(file_bytes)
     resource = PlanItemResource(plan, user=user)
-    with transaction.atomic():
-        Plan.objects.select_for_update().get(pk=plan.pk)  # one import of a plan at a time
-        result = resource.import_data(
-            dataset, dry_run=dry_run, use_transactions=True, rollback_on_validation_errors=True
-        )
-        errors = _errors(resource, dataset, result)
-        if errors or dry_run:
-            transaction.set_rollback(True)
+    # one import of a plan at a time
+    result, errors = spreadsheets.resource_import(
+        resource, dataset, dry_run=dry_run, lock=Plan.objects.filter(pk=plan.pk)
+    )
     return ItemImportResult(dry_run=dry_run, rows=_outcomes(resource, dataset, result), errors=errors)
 
 
-def _errors(resource: PlanItemResource, dataset: tablib.Dataset, result) -> list[str]:
-    return spreadsheets.import_errors(resource, dataset, result)
-
-
 def _outcomes(resource: PlanItemResource, dataset: tablib.Dataset, result) -> list[RowOutcome]:
-    kinds = {"new": "new", "update": "update", "skip": "unchanged"}
+    kinds = spreadsheets.IMPORT_TYPES
     columns = {f.attribute: f.column_name for f in resource.fields.values() if f.attribute}
     outcomes = []
     for number, (values, row_result) in enumerate(zip(dataset.dict, result.rows, strict=True), start=1):

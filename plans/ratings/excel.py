@@ -6,11 +6,10 @@ all or nothing: one bad row and nothing is written, every problem is listed with
 Excel row number and column. 当前等级 and 有效期至 are exported, never imported.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import tablib
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources
@@ -26,7 +25,6 @@ from .models import Business, Enterprise, Facility, FacilityKind
 
 GRADE, VALID_UNTIL = "当前等级", "有效期至"
 DUPLICATE_ROW = _("row %(other)s has the same %(column)s.")
-ROW_KINDS = {"new": _("New"), "update": _("Updated"), "unchanged": _("Unchanged"), "invalid": _("Error")}
 # What the sheets write for the choices: Chinese, whatever the user's language.
 FACILITY_KINDS = {
     "焚烧厂": FacilityKind.INCINERATION,
@@ -193,29 +191,11 @@ def registry_xlsx(resource_class: type[RegistryResource], *, organisation: Unit,
 
 
 @dataclass
-class RowOutcome:
-    row: int
+class RowOutcome(spreadsheets.RowOutcome):
     name: str
-    kind: str  # new, update, unchanged or invalid
-
-    @property
-    def kind_label(self) -> str:
-        return str(ROW_KINDS[self.kind])
 
 
-@dataclass
-class RegistryImportResult:
-    dry_run: bool
-    rows: list[RowOutcome]
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return {kind: sum(1 for row in self.rows if row.kind == kind) for kind in ROW_KINDS}
+RegistryImportResult = spreadsheets.ImportResult
 
 
 def registry_import(
@@ -226,19 +206,15 @@ def registry_import(
     resource = resource_class(organisation)
     required = _headers(resource, readonly=False)
     dataset = spreadsheets.sheet_read(content, required=required, expected=_headers(resource, readonly=True))
-    with transaction.atomic():
-        Unit.objects.select_for_update().get(pk=organisation.pk)  # one import of a registry at a time
-        result = resource.import_data(
-            dataset, dry_run=dry_run, use_transactions=True, rollback_on_validation_errors=True
-        )
-        errors = spreadsheets.import_errors(resource, dataset, result)
-        if errors or dry_run:
-            transaction.set_rollback(True)
+    # one import of a registry at a time
+    result, errors = spreadsheets.resource_import(
+        resource, dataset, dry_run=dry_run, lock=Unit.objects.filter(pk=organisation.pk)
+    )
     return RegistryImportResult(dry_run=dry_run, rows=_outcomes(resource, dataset, result), errors=errors)
 
 
 def _outcomes(resource: RegistryResource, dataset: tablib.Dataset, result) -> list[RowOutcome]:
-    kinds = {"new": "new", "update": "update", "skip": "unchanged"}
+    kinds = spreadsheets.IMPORT_TYPES
     return [
         RowOutcome(row=values[-1], name=resource.names.get(number, ""), kind=kinds.get(row.import_type, "invalid"))
         for number, (values, row) in enumerate(zip(dataset, result.rows, strict=True), start=1)

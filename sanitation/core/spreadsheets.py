@@ -10,12 +10,14 @@ Importers use django-import-export resources on the dataset `sheet_read` returns
 
 import re
 import zipfile
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from io import BytesIO
 
 import openpyxl
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from import_export import widgets
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -41,6 +43,9 @@ ROW_PROBLEM = _("Row %(row)s: %(message)s")
 REQUIRED = _("this column cannot be empty.")
 BAD_DATE = _("“%(value)s” is not a date: write it as 2025-06-30.")
 UNEXPECTED = _("the row could not be saved (%(error)s).")
+ROW_KINDS = {"new": _("New"), "update": _("Updated"), "unchanged": _("Unchanged"), "invalid": _("Error")}
+# django-import-export's import types → ours
+IMPORT_TYPES = {"new": "new", "update": "update", "skip": "unchanged"}
 
 
 class ExcelFileError(ValueError):
@@ -180,3 +185,48 @@ def row_message(row: int, column: str | None, message) -> str:
     if column:
         return str(ROW_ERROR % {"row": row, "column": column, "message": message})
     return str(ROW_PROBLEM % {"row": row, "message": message})
+
+
+@dataclass
+class RowOutcome:
+    """What an import did, or would do, with one row; importers add the columns they show."""
+
+    row: int
+    kind: str  # new, update, unchanged or invalid
+
+    @property
+    def kind_label(self) -> str:
+        return str(ROW_KINDS[self.kind])
+
+
+@dataclass
+class ImportResult:
+    dry_run: bool
+    rows: list[RowOutcome]
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def count(self, kind: str) -> int:
+        return sum(1 for row in self.rows if row.kind == kind)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {kind: self.count(kind) for kind in ROW_KINDS}
+
+
+def resource_import(resource, dataset: tablib.Dataset, *, dry_run: bool, lock):
+    """Run a resource over the dataset all or nothing: in one transaction holding `lock` (a
+    queryset of the one row that serialises imports of the same records), rolled back on a
+    dry run or when any row fails. Returns import-export's result and the messages."""
+    with transaction.atomic():
+        lock.select_for_update().get()
+        result = resource.import_data(
+            dataset, dry_run=dry_run, use_transactions=True, rollback_on_validation_errors=True
+        )
+        errors = import_errors(resource, dataset, result)
+        if errors or dry_run:
+            transaction.set_rollback(True)
+    return result, errors

@@ -10,13 +10,11 @@ number and column.
 
 from dataclasses import dataclass, field
 
-from django.db import transaction
-
 from sanitation.core import spreadsheets
 from sanitation.core.spreadsheets import ROW_COLUMN, cell_text
 from sanitation.organisations.models import Unit
 
-from .cells import COLUMN_WIDTHS, HEADERS, NAME, ROW_KINDS, sheet_read
+from .cells import COLUMN_WIDTHS, HEADERS, NAME, sheet_read
 from .resource import BranchResource
 
 __all__ = ["HEADERS", "BranchImportResult", "RowOutcome", "branches_import", "branches_xlsx"]
@@ -34,30 +32,12 @@ def branches_xlsx(branches) -> bytes:
 
 
 @dataclass
-class RowOutcome:
-    row: int
+class RowOutcome(spreadsheets.RowOutcome):
     name: str
-    kind: str  # new, update, unchanged or invalid
     changed: list[str] = field(default_factory=list)  # column headers
 
-    @property
-    def kind_label(self) -> str:
-        return str(ROW_KINDS[self.kind])
 
-
-@dataclass
-class BranchImportResult:
-    dry_run: bool
-    rows: list[RowOutcome]
-    errors: list[str]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return {kind: sum(1 for row in self.rows if row.kind == kind) for kind in ROW_KINDS}
+BranchImportResult = spreadsheets.ImportResult
 
 
 def branches_import(organisation: Unit, content: bytes, *, user, dry_run: bool) -> BranchImportResult:
@@ -65,15 +45,11 @@ def branches_import(organisation: Unit, content: bytes, *, user, dry_run: bool) 
     Raises ExcelFileError when the file itself is unfit; row problems are in the result."""
     dataset = sheet_read(content)
     resource = BranchResource(organisation, user=user)
-    with transaction.atomic():
-        Unit.objects.select_for_update().get(pk=organisation.pk)  # one import of a registry at a time
-        result = resource.import_data(
-            dataset, dry_run=dry_run, use_transactions=True, rollback_on_validation_errors=True
-        )
-        errors = spreadsheets.import_errors(resource, dataset, result)
-        if errors or dry_run:
-            transaction.set_rollback(True)
-    kinds = {"new": "new", "update": "update", "skip": "unchanged"}
+    # one import of a registry at a time
+    result, errors = spreadsheets.resource_import(
+        resource, dataset, dry_run=dry_run, lock=Unit.objects.filter(pk=organisation.pk)
+    )
+    kinds = spreadsheets.IMPORT_TYPES
     rows = []
     for number, (values, row_result) in enumerate(zip(dataset.dict, result.rows, strict=True), start=1):
         draft = resource.drafts.get(number)

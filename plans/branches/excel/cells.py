@@ -29,7 +29,6 @@ TERM_NOT_CURRENT = _("the current term is %(current)s: a row gives the current t
 TERM_INCOMPLETE = _("a term needs its number, start and end.")
 NEW_TERM = _("new term")
 DUPLICATE_ROW = _("row %(other)s has the same name.")
-ROW_KINDS = {"new": _("New"), "update": _("Updated"), "unchanged": _("Unchanged"), "invalid": _("Error")}
 
 
 def sheet_read(content: bytes) -> tablib.Dataset:

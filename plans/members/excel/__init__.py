@@ -11,8 +11,6 @@ what the secretariat types and reads. Dues are not in this sheet.
 from dataclasses import dataclass, field
 
 import tablib
-from django.db import transaction
-from django.utils.translation import gettext_lazy as _
 
 from sanitation.core import spreadsheets
 from sanitation.core.spreadsheets import ROW_COLUMN
@@ -25,7 +23,6 @@ from .resource import MemberResource
 
 __all__ = ["HEADERS", "IMPORTED", "MemberImportResult", "RowOutcome", "members_import", "members_xlsx", "sheet_read"]
 
-ROW_KINDS = {"new": _("New"), "update": _("Updated"), "unchanged": _("Unchanged"), "invalid": _("Error")}
 
 # Export -------------------------------------------------------------------------------------
 
@@ -40,32 +37,14 @@ def members_xlsx(members) -> bytes:
 
 
 @dataclass
-class RowOutcome:
-    row: int
+class RowOutcome(spreadsheets.RowOutcome):
     name: str
     kind_name: str
     key: str  # credit code or employer: what the row was matched on
-    kind: str  # new, update, unchanged or invalid
     changed: list[str] = field(default_factory=list)  # column headers
 
-    @property
-    def kind_label(self) -> str:
-        return str(ROW_KINDS[self.kind])
 
-
-@dataclass
-class MemberImportResult:
-    dry_run: bool
-    rows: list[RowOutcome]
-    errors: list[str]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return {kind: sum(1 for row in self.rows if row.kind == kind) for kind in ROW_KINDS}
+MemberImportResult = spreadsheets.ImportResult
 
 
 def members_import(organisation: Unit, file_bytes: bytes, *, user, dry_run: bool) -> MemberImportResult:
@@ -73,19 +52,15 @@ def members_import(organisation: Unit, file_bytes: bytes, *, user, dry_run: bool
     ExcelFileError when the file itself is unfit; row problems are in the result."""
     dataset = sheet_read(file_bytes)
     resource = MemberResource(organisation, user=user)
-    with transaction.atomic():
-        Unit.objects.select_for_update().get(pk=organisation.pk)  # one import per organisation at a time
-        result = resource.import_data(
-            dataset, dry_run=dry_run, use_transactions=True, rollback_on_validation_errors=True
-        )
-        errors = spreadsheets.import_errors(resource, dataset, result)
-        if errors or dry_run:
-            transaction.set_rollback(True)
+    # one import per organisation at a time
+    result, errors = spreadsheets.resource_import(
+        resource, dataset, dry_run=dry_run, lock=Unit.objects.filter(pk=organisation.pk)
+    )
     return MemberImportResult(dry_run=dry_run, rows=_outcomes(resource, dataset, result), errors=errors)
 
 
 def _outcomes(resource: MemberResource, dataset: tablib.Dataset, result) -> list[RowOutcome]:
-    kinds = {"new": "new", "update": "update", "skip": "unchanged"}
+    kinds = spreadsheets.IMPORT_TYPES
     columns = {f.attribute: f.column_name for f in resource.fields.values() if f.attribute}
     outcomes = []
     for number, (values, row_result) in enumerate(zip(dataset.dict, result.rows, strict=True), start=1):
