@@ -12,13 +12,14 @@ from plans.members import api as members_api
 from plans.ratings import api as ratings_api
 from sanitation.core import views as core_views
 from sanitation.documents.api import CircularViewSet
+from supervision import api as supervision_api
 
 api = DefaultRouter()
 api.register("circulars", CircularViewSet, basename="circular")
 api.register("plans", PlanViewSet, basename="plan")
 api.register("plan-items", ItemViewSet, basename="plan-item")
 api.register("progress-reports", ProgressReportViewSet, basename="progress-report")
-for registry_api in (members_api, branches_api, ratings_api, api_sites, api_ledgers):
+for registry_api in (members_api, branches_api, ratings_api, api_sites, api_ledgers, supervision_api):
     registry_api.register(api)
 
 urlpatterns = [
@@ -38,6 +39,7 @@ urlpatterns = [
     path("branches/", include("plans.branches.urls")),
     path("ratings/", include("plans.ratings.urls")),
     path("sorting/", include("classification.urls")),
+    path("supervision/", include("supervision.urls")),
     path("api/v1/", include(api.urls)),
     path("admin/", admin.site.urls),
 ]

@@ -28,7 +28,7 @@ def _memberships(user) -> list[Membership]:
     return cached
 
 
-def _prefixes(user, *, change: bool) -> frozenset[str] | None:
+def _prefixes(user, *, change: bool, roles: frozenset | None = None) -> frozenset[str] | None:
     if not user.is_authenticated or not user.is_active:
         return frozenset()
     if user.is_superuser:
@@ -36,6 +36,8 @@ def _prefixes(user, *, change: bool) -> frozenset[str] | None:
     prefixes = set()
     for membership in _memberships(user):
         if change and membership.role in READ_ONLY_ROLES:
+            continue
+        if roles is not None and membership.role not in roles:
             continue
         if membership.role in ORGANISATION_WIDE_ROLES:
             prefixes.add(membership.unit.organisation_path)
@@ -57,7 +59,9 @@ def user_has_role(user, *roles: str) -> bool:
     return bool(user_roles(user) & set(roles))
 
 
-def scope_by_unit(queryset: QuerySet, user, *, via: str = "unit", change: bool = False) -> QuerySet:
+def scope_by_unit(
+    queryset: QuerySet, user, *, via: str = "unit", change: bool = False, roles: frozenset | None = None
+) -> QuerySet:
     """Filter `queryset` to rows whose unit (reached through the lookup `via`) the user may see.
 
     `via` is the lookup from the queryset's model to a Unit ("unit", "site__street", …);

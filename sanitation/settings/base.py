@@ -221,6 +221,7 @@ DEMO_SEEDERS = [
     "plans.branches.demo.seed",
     "plans.ratings.demo.seed",
     "classification.demo.seed",
+    "supervision.demo.seed",
 ]
 # The users' own documents the demo is built from (a checkout of the project's shared folder).
 SEEDS_DIR = env.path("SEEDS_DIR", default=BASE_DIR.parent / "shared" / "seeds")

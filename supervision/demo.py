@@ -1,0 +1,5 @@
+"""TODO"""
+
+
+def seed() -> dict:
+    return {}
