@@ -258,6 +258,9 @@ class Inspection(models.Model):
     percent = models.DecimalField(_("score (%)"), max_digits=5, decimal_places=2, default=0)
     problem_count = models.PositiveSmallIntegerField(_("problems"), default=0)
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # Given by the form when it is opened: the same form sent twice (a lost response, a
+    # double tap) finds the inspection it already made instead of recording a second one.
+    submission_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         verbose_name = _("inspection")

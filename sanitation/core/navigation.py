@@ -23,6 +23,13 @@ MENU = [
     MenuEntry(_("Plans"), "plans:plan-list", frozenset({Role.ADMIN, Role.SECRETARIAT, Role.CLERK, Role.LEADER})),
     MenuEntry(_("My items"), "plans:my-items", frozenset({Role.UNIT_STAFF, Role.SECRETARIAT, Role.CLERK})),
     MenuEntry(_("Waste sorting"), "classification:dashboard", frozenset({Role.ADMIN, Role.CLERK, Role.LEADER})),
+    MenuEntry(_("Inspections"), "supervision:day", frozenset({Role.ADMIN, Role.CLERK})),
+    MenuEntry(
+        _("Rectifications"),
+        "supervision:rectification-list",
+        frozenset({Role.ADMIN, Role.CLERK, Role.UNIT_STAFF, Role.LEADER}),
+    ),
+    MenuEntry(_("Scores"), "supervision:scores", frozenset({Role.ADMIN, Role.CLERK, Role.LEADER})),
     MenuEntry(_("Circulars"), "documents:circular-list"),
     MenuEntry(_("Registries"), "registries", frozenset({Role.ADMIN, Role.SECRETARIAT, Role.LEADER})),
     MenuEntry(_("Organisation"), "organisations:unit-tree"),

@@ -12,6 +12,7 @@ INTERVAL_SCHEDULES = {
     # name: (task, every, period)
     "beat heartbeat": ("core.beat_heartbeat", 60, IntervalSchedule.SECONDS),
     "plan reminders": ("plans.send_reminders", 1, IntervalSchedule.DAYS),
+    "overdue rectifications": ("supervision.mark_overdue_rectifications", 1, IntervalSchedule.DAYS),
 }
 
 

@@ -66,9 +66,10 @@ def scope_by_unit(
 
     `via` is the lookup from the queryset's model to a Unit ("unit", "site__street", …);
     for a queryset of units themselves pass `via=""`. With `change=True` the scope is what
-    the user may change.
+    the user may change. `roles` counts only the memberships in those roles (a clerk reviews a
+    rectification, the street's staff answer it).
     """
-    prefixes = _prefixes(user, change=change)
+    prefixes = _prefixes(user, change=change, roles=roles)
     if prefixes is _EVERYTHING:
         return queryset
     if not prefixes:

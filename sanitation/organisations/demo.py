@@ -53,6 +53,8 @@ USERS = [
     ("clerk", "李督查", "CD-FLB", Role.CLERK, False),
     ("unitstaff", "张股长", "CD-HWZX-HWG", Role.UNIT_STAFF, False),
     ("leader", "陈主任", "CD", Role.LEADER, False),
+    ("street", "周干事", "CD-JD01", Role.UNIT_STAFF, False),
+    ("clerk2", "王督查", "CD-FLB", Role.CLERK, False),
 ]
 
 
