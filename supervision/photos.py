@@ -3,9 +3,11 @@ server-generated name, with a thumbnail for lists."""
 
 import io
 import logging
+import threading
 import uuid
 import warnings
 from collections.abc import Iterable
+from contextlib import contextmanager
 from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
@@ -14,7 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from .models import Photo
 
@@ -94,13 +96,31 @@ def _encode(image: Image.Image, *, quality: int) -> bytes:
     return out.getvalue()
 
 
+# WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES at import, which would let a
+# half-sent photo through as a grey-bottomed picture. Decoding turns it off for the moment of
+# the load, under a lock so two threads cannot restore each other's setting midway.
+_TRUNCATION_LOCK = threading.Lock()
+
+
+@contextmanager
+def _truncated_images_refused():
+    with _TRUNCATION_LOCK:
+        previous = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
 def _reencode(image: Image.Image) -> tuple[bytes, bytes, tuple[int, int]]:
     """The stored photo and its thumbnail, as JPEG bytes, and the photo's size."""
     try:
         if image.format in ("JPEG", "MPO"):  # MPO: a phone's JPEG with extra frames (portrait mode)
             # Decode at a reduced scale when the photo is shrunk anyway: less memory and time.
             image.draft("RGB", _fit(image.size, MAX_SIDE))
-        image.load()
+        with _truncated_images_refused():
+            image.load()
         image = ImageOps.exif_transpose(image)
         image = _to_rgb(image)
     except Image.DecompressionBombError as error:

@@ -7,6 +7,7 @@ The last test presses Ctrl-C and checks that every process stopped.
 
 import io
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -19,6 +20,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.conf import settings
+from django.utils import translation
+from PIL import Image
+
+from sanitation.organisations.demo import STREETS
+from supervision.models import RectificationState
+from supervision.photos import NOT_AN_IMAGE, TOO_MANY_PIXELS
 
 pytestmark = pytest.mark.browser
 
@@ -356,6 +363,147 @@ def test_clerk_follows_the_campaign_and_imports_a_month_of_collection(demo_serve
     page.goto(demo_server.url + "/sorting/ledgers/collection/" + october)
     assert Decimal(page.locator("#total-t").inner_text()) == before + 1
     page.close()
+
+
+def _score_row(page, street: str) -> tuple[int | None, int, Decimal | None]:
+    """(rank, inspections, inspection score) of a street on the week's ranking."""
+    cells = page.locator("#ranking tr.score-row", has_text=street).locator("td").all_inner_texts()
+    rank = int(cells[0]) if cells[0].strip().isdigit() else None
+    score = None if cells[4].strip() == "—" else Decimal(cells[4])
+    return rank, int(cells[2]), score
+
+
+def _zh(message) -> str:
+    with translation.override("zh-hans"):
+        return str(message)
+
+
+def _jpeg(size=(640, 480)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (40, 140, 60)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def _png_60_megapixels() -> bytes:
+    out = io.BytesIO()
+    Image.new("1", (8000, 7500)).save(out, format="PNG")  # a few KB on disk, 60 MP decoded
+    return out.getvalue()
+
+
+def _street_user(street_short_name: str) -> str:
+    names = [name.removesuffix("街道") for name in STREETS]
+    number = names.index(street_short_name) + 1
+    return "street" if number == 1 else f"street{number:02d}"
+
+
+def test_clerk_inspects_on_a_phone_and_the_street_rectifies(demo_server, browser):
+    screenshots = settings.BASE_DIR / "tests" / "e2e" / "screenshots"
+    screenshots.mkdir(parents=True, exist_ok=True)
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        geolocation={"latitude": 30.2741, "longitude": 120.1551},
+        permissions=["geolocation"],
+    )
+    page = phone.new_page()
+    console_errors, failed = [], []
+    page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+    page.on("response", lambda response: response.status >= 400 and failed.append((response.status, response.url)))
+    log_in(page, demo_server, "clerk")
+    page.goto(demo_server.url + "/supervision/")
+    page.screenshot(path=screenshots / "clerk-day.png", full_page=True)
+    # A site the rotation sends the clerk to because it is due: not seen this week.
+    open_cards = page.locator("#assignments li.assignment:not(.done)")
+    card = open_cards.filter(has=page.locator(".reason-due")).first
+    if not card.count():
+        card = open_cards.first
+    site = card.locator(".name").inner_text().strip()
+    street = card.locator(".meta").first.inner_text().split("·")[0].strip()
+
+    page.goto(demo_server.url + "/supervision/scores/")
+    rank_before, inspections_before, score_before = _score_row(page, street)
+
+    page.goto(demo_server.url + "/supervision/")
+    page.locator("#assignments li.assignment", has_text=site).get_by_role("link").click()
+    assert page.locator("#site-name").inner_text() == site
+    page.locator("#problem-chips label", has_text="混投").click()
+    page.locator("#problem-chips label", has_text="满溢").click()
+    problems = page.locator("#problems fieldset[data-problem]")
+    assert problems.count() == 2
+    mixed = problems.nth(0)
+    mixed.locator("input[type=text], textarea").first.fill("3号桶点厨余垃圾混入其他垃圾")
+    page.locator("#scores summary").click()
+    page.get_by_label("分类效果").fill("5")
+    photo_input = mixed.locator("input[type=file]")
+    photo_input.set_input_files({"name": "现场.jpg", "mimeType": "image/jpeg", "buffer": b"just some text\n" * 40})
+    expect_error = mixed.locator("[data-photo-error]")
+    expect_error.filter(has_text=_zh(NOT_AN_IMAGE)).wait_for()
+    photo_input.set_input_files({"name": "全景.png", "mimeType": "image/png", "buffer": _png_60_megapixels()})
+    expect_error.filter(has_text=_zh(TOO_MANY_PIXELS)).wait_for()
+    photo_input.set_input_files({"name": "桶点.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()})
+    mixed.locator("[data-thumbs] li[data-photo-id] img").wait_for()
+    # Nothing typed was lost on the way.
+    assert mixed.locator("input[type=text], textarea").first.input_value() == "3号桶点厨余垃圾混入其他垃圾"
+    assert page.get_by_label("分类效果").input_value() == "5"
+    assert page.locator("#problems fieldset[data-problem]").count() == 2
+    page.screenshot(path=screenshots / "clerk-inspection-form.png", full_page=True)
+    page.locator("#save-inspection").click()
+    page.wait_for_url(re.compile(r".*/supervision/inspections/\d+/$"))
+    detail = page.locator("main").inner_text()
+    assert site in detail and "混投" in detail and "满溢" in detail
+    assert detail.count(_zh(RectificationState.PENDING.label)) >= 2
+    assert page.locator("main img").first.evaluate("img => img.complete && img.naturalWidth > 0")
+    page.screenshot(path=screenshots / "clerk-inspection.png", full_page=True)
+
+    # The street sees both, answers both.
+    office = browser.new_context()
+    street_page = office.new_page()
+    log_in(street_page, demo_server, _street_user(street))
+    street_page.goto(demo_server.url + "/supervision/rectifications/")
+    rows = street_page.locator("tr.rectification-row", has_text=site)
+    assert rows.count() == 2
+    street_page.screenshot(path=screenshots / "street-rectifications.png", full_page=True)
+    links = [
+        demo_server.url + href
+        for href in rows.locator("td:nth-child(3) a").evaluate_all("as => as.map(a => a.getAttribute('href'))")
+    ]
+    for link in links:
+        street_page.goto(link)
+        street_page.locator("#answer-form textarea").fill("已督促物业整改，桶点已清理并重新张贴分类标识")
+        street_page.locator("#answer-form button[type=submit]").click()
+        assert street_page.locator("#rectification-state").inner_text() == _zh(RectificationState.AWAITING_REVIEW.label)
+
+    # The clerk closes one and sends the other back.
+    page.goto(links[0])
+    page.locator("#close-form button[type=submit]").click()
+    assert page.locator("#rectification-state").inner_text() == _zh(RectificationState.CLOSED.label)
+    page.goto(links[1])
+    page.locator("#send_back-form textarea").fill("复查时桶点仍有满溢，请继续整改")
+    page.locator("#send_back-form button[type=submit]").click()
+    assert page.locator("#rectification-state").inner_text() == _zh(RectificationState.IN_PROGRESS.label)
+    history = page.locator("#history").inner_text()
+    assert "复查时桶点仍有满溢" in history and "已督促物业整改" in history
+
+    street_page.goto(demo_server.url + "/supervision/rectifications/")
+    still_open = street_page.locator("tr.rectification-row", has_text=site)
+    assert still_open.count() == 1
+    assert _zh(RectificationState.IN_PROGRESS.label) in still_open.inner_text()
+
+    # The week's ranking moved with the inspection: one more inspection, a lower score.
+    page.goto(demo_server.url + "/supervision/scores/")
+    rank_after, inspections_after, score_after = _score_row(page, street)
+    page.screenshot(path=screenshots / "clerk-scores.png", full_page=True)
+    assert inspections_after == inspections_before + 1
+    assert score_after is not None and rank_after is not None
+    if score_before is not None:
+        assert score_after < score_before
+        assert rank_after >= rank_before
+    # The two refused photos are the only failed requests; nothing else broke in the browser.
+    assert [status for status, url in failed] == [400, 400], failed
+    assert len(console_errors) == 2, console_errors
+    phone.close()
+    office.close()
 
 
 def test_ctrl_c_stops_every_process(demo_server):
