@@ -45,6 +45,7 @@ from .models import (
     StreetSourceScore,
     SubsidyRule,
 )
+from .problem_types import standard_problem_types_ensure
 
 DISTRICT_CODE = "CD"
 CLERK, SECOND_CLERK = "clerk", "clerk2"
@@ -162,7 +163,7 @@ def _user(username: str) -> User | None:
 
 def schemes_seed(district: Unit, today: datetime.date) -> tuple[dict[int, AssessmentScheme], int]:
     """The scheme of every year from 2026 to this one (version 1, in force from 1 January)."""
-    types = {problem_type.code: problem_type for problem_type in ProblemType.objects.all()}
+    types = standard_problem_types_ensure()
     by_year, created = {}, 0
     for year in range(FIRST_YEAR, max(today.year, FIRST_YEAR) + 1):
         scheme, was_created = AssessmentScheme.objects.get_or_create(

@@ -2,21 +2,9 @@
 
 from django.db import migrations
 
-STANDARD_PROBLEM_TYPES = [
-    # code, name, usual severity
-    ("mixed-disposal", "混投", "general"),
-    ("mixed-loading", "混装", "serious"),
-    ("mixed-transport", "混运", "serious"),
-    ("unlicensed-collection", "无资质收运", "serious"),
-    ("damaged-bins", "桶点破损", "general"),
-    ("missing-signs", "标识缺失", "minor"),
-    ("incomplete-ledger", "台账不全", "minor"),
-    ("supervisor-absent", "督导员不在岗", "general"),
-    ("overflowing", "满溢", "general"),
-    ("odour", "异味", "minor"),
-    ("no-publicity", "宣传不到位", "minor"),
-    ("bins-missing", "分类容器缺失", "serious"),
-]
+# The list as it stands when this migration was written; later edits are made in the admin.
+from supervision.problem_types import STANDARD_PROBLEM_TYPES
+
 
 
 def create(apps, schema_editor):

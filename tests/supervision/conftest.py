@@ -17,6 +17,7 @@ from supervision.models import (
     ScoreSource,
     SourceKind,
 )
+from supervision.problem_types import standard_problem_types_ensure
 from tests.factories import SiteFactory, district_with_streets, member
 
 # (name, points, site kinds or [] for all)
@@ -93,10 +94,15 @@ def outsider(other_district):
     return member(Unit.objects.get(code="B-FLB"), Role.CLERK, username="clerk_b")
 
 
+def standard_problem_types() -> dict[str, ProblemType]:
+    """The standard list by code. A transactional test before this one may have flushed the rows
+    migration 0002 made, so they are made again when missing."""
+    return standard_problem_types_ensure()
+
+
 @pytest.fixture
 def problem_types(db) -> dict[str, ProblemType]:
-    """The standard list the data migration creates, by code."""
-    return {p.code: p for p in ProblemType.objects.all()}
+    return standard_problem_types()
 
 
 def scheme_build(district, *, year=2026, version=1, in_force_from=datetime.date(2026, 1, 1), status=None):
@@ -116,7 +122,7 @@ def scheme_build(district, *, year=2026, version=1, in_force_from=datetime.date(
         criteria[name] = Criterion.objects.create(
             scheme=scheme, name=name, points=Decimal(points), site_kinds=[str(k) for k in kinds], order=order
         )
-    types = {p.code: p for p in ProblemType.objects.all()}
+    types = standard_problem_types()
     for code, (criterion, points) in RULES.items():
         DeductionRule.objects.create(
             scheme=scheme, problem_type=types[code], criterion=criteria[criterion], points=Decimal(points)

@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from PIL import Image
 
 from sanitation.organisations.models import Membership, Role, Unit
@@ -651,7 +651,8 @@ def test_on_a_phone_the_form_keeps_everything_and_uploads_each_photo(
 
     # The ORM is not called while Playwright's event loop runs in this thread.
     assert errors == []
-    assert refusal == f"伪装.jpg: {photos.NOT_AN_IMAGE}"
+    with translation.override("en"):  # the browser asked for English
+        assert refusal == f"伪装.jpg: {photos.NOT_AN_IMAGE}"
     assert offline == f"桶.jpg: {no_connection}"
     inspection = Inspection.objects.get()
     assert inspection.note == "下午复查" and inspection.percent == Decimal("95.00")
