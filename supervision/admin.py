@@ -12,6 +12,8 @@ from .models import (
     Assignment,
     Criterion,
     CriterionScore,
+    CycleReport,
+    CycleRun,
     DeductionRule,
     Inspection,
     InspectionInterval,
@@ -257,3 +259,73 @@ class AssignmentAdmin(admin.ModelAdmin):
     list_filter = ["day", "reason"]
     list_select_related = ["site", "clerk"]
     raw_id_fields = ["site", "clerk", "inspection"]
+
+
+# The cycle ---------------------------------------------------------------------------------------
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows only the cycle's engine writes: the admin shows them and changes nothing."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CycleReport)
+class CycleReportAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "cycle", "issuer", "period_start", "period_end", "state", "generations", "generated_at"]
+    list_filter = ["cycle", "state", "issuer"]
+    search_fields = ["title"]
+    date_hierarchy = "period_start"
+    list_select_related = ["issuer", "circular"]
+    readonly_fields = [
+        "cycle",
+        "issuer",
+        "district",
+        "period_start",
+        "period_end",
+        "state",
+        "title",
+        "circular",
+        "pdf",
+        "pdf_sha256",
+        "generated_at",
+        "generations",
+        "created_at",
+        "data",
+        "body",
+    ]
+
+
+@admin.register(CycleRun)
+class CycleRunAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "cycle", "issuer", "trigger", "started_by", "state", "attempts", "queued_at"]
+    list_filter = ["cycle", "state", "issuer", "trigger"]
+    date_hierarchy = "queued_at"
+    list_select_related = ["issuer", "started_by"]
+    readonly_fields = [
+        "cycle",
+        "issuer",
+        "period_start",
+        "period_end",
+        "trigger",
+        "started_by",
+        "regenerate",
+        "state",
+        "step",
+        "attempts",
+        "task_id",
+        "worker",
+        "report",
+        "created",
+        "output",
+        "queued_at",
+        "started_at",
+        "finished_at",
+    ]

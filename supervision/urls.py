@@ -1,4 +1,4 @@
-from . import day_views, inspection_views, rectification_views, scheme_views, score_views
+from . import cycle_views, day_views, inspection_views, rectification_views, scheme_views, score_views
 
 app_name = "supervision"
 
@@ -8,4 +8,5 @@ urlpatterns = [
     *rectification_views.urlpatterns,
     *score_views.urlpatterns,
     *scheme_views.urlpatterns,
+    *cycle_views.urlpatterns,
 ]

@@ -24,7 +24,7 @@ from django.utils import translation
 from PIL import Image
 
 from sanitation.organisations.demo import STREETS
-from supervision.models import RectificationState
+from supervision.models import RectificationState, RunState, RunTrigger
 from supervision.photos import NOT_AN_IMAGE, TOO_MANY_PIXELS
 
 pytestmark = pytest.mark.browser
@@ -504,6 +504,30 @@ def test_clerk_inspects_on_a_phone_and_the_street_rectifies(demo_server, browser
     assert len(console_errors) == 2, console_errors
     phone.close()
     office.close()
+
+
+def test_beat_runs_the_daily_cycle_and_the_leader_downloads_it(demo_server, browser, tmp_path):
+    """Nobody starts it: beat's hourly "cycle daily" fires when beat starts, a worker runs it."""
+    page = browser.new_page(accept_downloads=True)
+    log_in(page, demo_server, "leader")
+    daily = page.locator("#cycle-daily tr[data-report]")
+    deadline = time.monotonic() + 120
+    while True:
+        page.goto(demo_server.url + "/supervision/cycle/")
+        if daily.count():
+            break
+        assert time.monotonic() < deadline, "no daily report from beat:\n" + demo_server.output()[-3000:]
+        time.sleep(2)
+    runs = page.locator("#cycle-runs").inner_text()
+    assert _zh(RunTrigger.BEAT.label) in runs and _zh(RunState.DONE.label) in runs
+    with page.expect_download() as download:
+        daily.first.locator("a[download]").click()
+    pdf = tmp_path / "daily.pdf"
+    download.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "城东区" in text
+    page.close()
 
 
 def test_ctrl_c_stops_every_process(demo_server):

@@ -32,12 +32,13 @@ def process_environment(**extra) -> dict:
 
 
 @contextmanager
-def celery_process(*arguments: str, log: Path):
-    """Run `celery -A sanitation ARGUMENTS` until the block ends; its output goes to `log`."""
+def celery_process(*arguments: str, log: Path, env: dict | None = None):
+    """Run `celery -A sanitation ARGUMENTS` until the block ends; its output goes to `log`.
+    `env` adds to the environment the process inherits (settings read from it)."""
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "sanitation", *arguments],
-            env=process_environment(),
+            env=process_environment(**(env or {})),
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=settings.BASE_DIR,

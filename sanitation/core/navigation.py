@@ -30,6 +30,7 @@ MENU = [
         frozenset({Role.ADMIN, Role.CLERK, Role.UNIT_STAFF, Role.LEADER}),
     ),
     MenuEntry(_("Rankings"), "supervision:scores", frozenset({Role.ADMIN, Role.CLERK, Role.LEADER})),
+    MenuEntry(_("Cycle reports"), "supervision:cycle", frozenset({Role.ADMIN, Role.CLERK, Role.LEADER})),
     MenuEntry(_("Circulars"), "documents:circular-list"),
     MenuEntry(_("Registries"), "registries", frozenset({Role.ADMIN, Role.SECRETARIAT, Role.LEADER})),
     MenuEntry(_("Organisation"), "organisations:unit-tree"),

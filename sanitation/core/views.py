@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 
 from sanitation.documents.models import CircularStatus
@@ -10,21 +11,35 @@ from sanitation.documents.selectors import circulars_visible_to
 from sanitation.organisations.access import organisations_of, user_roles
 from sanitation.organisations.models import Role
 
+from .notifications import notifications_unread, notifications_unread_count
 from .status import system_status
 
 STATUS_ROLES = {Role.ADMIN, Role.SECRETARIAT, Role.CLERK}
+UNREAD_SHOWN = 10
+LATEST_CIRCULARS = 5
+# Panels the apps add to the home page: functions (user) -> dict naming its "template", or None.
+# Named by dotted path so that the project package does not import the apps built on it.
+HOME_PANELS = ["supervision.cycle_views.home_cycle_reports"]
 
 
 @login_required
 def home(request):
-    memberships = request.user.memberships.select_related("unit").order_by("unit__path")
+    """Everyone's inbox, units and latest circulars (one click from their PDF); the apps' panels,
+    such as the leaders' latest reports of the cycle."""
+    user = request.user
+    memberships = user.memberships.select_related("unit").order_by("unit__path")
+    circulars = circulars_visible_to(user).filter(status=CircularStatus.ISSUED)
+    panels = [import_string(dotted)(user) for dotted in HOME_PANELS]
     return render(
         request,
         "core/home.html",
         {
             "memberships": memberships,
-            "organisations": organisations_of(request.user),
-            "latest_circulars": circulars_visible_to(request.user).filter(status=CircularStatus.ISSUED)[:5],
+            "organisations": organisations_of(user),
+            "unread": notifications_unread(user, limit=UNREAD_SHOWN),
+            "unread_count": notifications_unread_count(user),
+            "latest_circulars": circulars[:LATEST_CIRCULARS],
+            "panels": [panel for panel in panels if panel],
         },
     )
 

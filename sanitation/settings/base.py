@@ -174,6 +174,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
+# The cycle ------------------------------------------------------------------------------
+
+# Monthly, quarterly and annual reports end in a circular: issued with its number at once, or,
+# with False, left as a draft for the office to check and issue by hand.
+CYCLE_ISSUE_CIRCULARS = env.bool("CYCLE_ISSUE_CIRCULARS", default=True)
+# Seconds a run sleeps between collecting its numbers and writing its report. For tests only:
+# it lets them kill a worker in the middle of a run. Leave it at 0.
+CYCLE_RUN_DELAY_SECONDS = env.float("CYCLE_RUN_DELAY_SECONDS", default=0)
+
 # Official documents ---------------------------------------------------------------------
 
 # Faces by role, "Family:Style" as fontconfig names them (fc-list). A site with a licensed

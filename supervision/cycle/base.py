@@ -16,6 +16,25 @@ from django.utils import translation
 from sanitation.documents.content import CircularContent
 from sanitation.documents.rendering import renderer
 
+NO_VALUE = "—"
+
+
+def table_cell(value) -> str:
+    """A body-table cell: a dash for nothing, and no bar or line break that would split it."""
+    if value is None or str(value).strip() == "":
+        return NO_VALUE
+    return str(value).replace("|", "｜").replace("\n", " ").strip()
+
+
+def body_table(header: list, rows: list[list]) -> list[str]:
+    """Body lines of a table with a header row (the documents app's `| a | b |` format). The
+    blank line at the end closes it, so a table right after another stays a table of its own."""
+
+    def line(cells) -> str:
+        return "| " + " | ".join(table_cell(cell) for cell in cells) + " |"
+
+    return [line(header), "|" + "---|" * len(header), *(line(row) for row in rows), ""]
+
 
 @dataclass
 class ReportDocument:
