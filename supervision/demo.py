@@ -28,6 +28,7 @@ from sanitation.organisations.services import user_ensure
 from . import inspections, rectifications
 from .models import (
     AssessmentScheme,
+    Assignment,
     Criterion,
     DeductionRule,
     Inspection,
@@ -46,6 +47,7 @@ from .models import (
     SubsidyRule,
 )
 from .problem_types import standard_problem_types_ensure
+from .rotation import REASON_DUE
 
 DISTRICT_CODE = "CD"
 CLERK, SECOND_CLERK = "clerk", "clerk2"
@@ -343,6 +345,29 @@ def inspections_seed(*, district, sites, clerks, today) -> tuple[list[Inspection
     return made, {"inspections": len(made), "problems": sum(inspection.problem_count for inspection in made)}
 
 
+def assignments_seed(*, made: list[Inspection], sites: list[Site], clerk: User) -> int:
+    """The day lists the new inspections were made from, as the rotation hands them out: each
+    inspection was on its clerk's list, and each working day one more site was listed and not
+    reached, so the weekly report has something to count against."""
+    rows = [
+        Assignment(
+            day=timezone.localdate(inspection.inspected_at),
+            site_id=inspection.site_id,
+            clerk_id=inspection.recorded_by_id,
+            reason=REASON_DUE,
+            inspection=inspection,
+        )
+        for inspection in made
+    ]
+    listed = {(row.day, row.site_id) for row in rows}
+    for day in sorted({row.day for row in rows}):
+        rng = random.Random(f"supervision/missed/{day.isoformat()}")
+        unreached = [site for site in sites if (day, site.pk) not in listed]
+        if unreached:
+            rows.append(Assignment(day=day, site=rng.choice(unreached), clerk=clerk, reason=REASON_DUE))
+    return len(Assignment.objects.bulk_create(rows, ignore_conflicts=True))
+
+
 def _at(day: datetime.date, hour: int) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, 0)))
 
@@ -492,6 +517,7 @@ def seed() -> dict:
     sites = list(Site.objects.filter(street__in=streets).select_related("street").order_by("street__path", "name"))
     made, counts = inspections_seed(district=district, sites=sites, clerks=clerks, today=today)
     created.update(counts)
+    created["assignments"] = assignments_seed(made=made, sites=sites, clerk=clerk)
     created["rectifications moved"] = rectifications_seed(made=made, staff=staff, clerks=clerks, today=today)
     created["overdue"] = rectifications.rectifications_mark_overdue(today=today)
     created["source scores"] = source_scores_seed(streets=streets, schemes=schemes, today=today)

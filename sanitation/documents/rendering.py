@@ -50,12 +50,18 @@ def title_lines(title: str, per_line: int = TITLE_CHARS_PER_LINE) -> list[str]:
         latest = min(len(title) - 1, ideal + 4, start + per_line)
         cut = min(
             range(earliest, max(earliest, latest) + 1),
-            key=lambda at: (not _breakable(title, at), abs(at - ideal), at > ideal),
+            key=lambda at: (not _breakable(title, at), _splits_word(title, at), abs(at - ideal), at > ideal),
         )
         lines.append(title[start:cut])
         start = cut
     lines.append(title[start:])
     return lines
+
+
+def _splits_word(title: str, at: int) -> bool:
+    """A cut inside a number or a Latin word (第4|7周) is the worst place to break a title."""
+    before, after = title[at - 1], title[at]
+    return before.isascii() and before.isalnum() and after.isascii() and after.isalnum()
 
 
 def _breakable(title: str, at: int) -> bool:

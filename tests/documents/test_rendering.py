@@ -147,6 +147,12 @@ def test_association_title_splits_into_two_equal_lines():
     assert title_lines(ASSOCIATION_TITLE) == ["关于印发《2022年中国城市", "环境卫生协会重点工作》的通知"]
 
 
+def test_a_title_is_not_cut_inside_a_number():
+    lines = title_lines("生活垃圾分类工作周报（2026年第47周，11月16日至11月22日）")
+    assert len(lines) == 2
+    assert not (lines[0][-1].isdigit() and lines[1][0].isdigit()), lines
+
+
 def test_short_title_stays_one_line():
     assert title_lines("关于开展检查的通知") == ["关于开展检查的通知"]
     assert title_lines("环" * TITLE_CHARS_PER_LINE) == ["环" * TITLE_CHARS_PER_LINE]
