@@ -10,6 +10,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
       fonts-noto-cjk fonts-arphic-ukai fonts-symbola gettext curl \
+      postgresql-client \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

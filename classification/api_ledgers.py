@@ -6,6 +6,7 @@ kinds). Rows of another district do not exist (404, empty lists); a bad filter a
 """
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from . import ledgers
@@ -83,6 +84,7 @@ class _LedgerViewSet(viewsets.ReadOnlyModelViewSet):
         return ledgers.ledger_filter(rows, **filters.validated_data)
 
 
+@extend_schema_view(list=extend_schema(parameters=[LedgerFilterSerializer()]))
 class CollectionRecordViewSet(_LedgerViewSet):
     """Tonnes collected per day and place, in the four categories."""
 
@@ -91,6 +93,7 @@ class CollectionRecordViewSet(_LedgerViewSet):
     ordering = ("-collected_on", "street__path")
 
 
+@extend_schema_view(list=extend_schema(parameters=[LedgerFilterSerializer(kinds=FacilityKind.choices)]))
 class SortingFacilityViewSet(_LedgerViewSet):
     """Containers, drop-off points, sorting centres, storage points and vehicles."""
 
@@ -100,6 +103,7 @@ class SortingFacilityViewSet(_LedgerViewSet):
     ordering = ("street__path", "kind", "-recorded_on")
 
 
+@extend_schema_view(list=extend_schema(parameters=[LedgerFilterSerializer(kinds=PublicityKind.choices)]))
 class PublicityActivityViewSet(_LedgerViewSet):
     """Publicity activities: in communities, door to door, in schools …"""
 

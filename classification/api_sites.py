@@ -7,6 +7,7 @@ Everything is scoped to the user's district; a bad filter answers 400.
 
 from django.db.models import Prefetch
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
@@ -59,6 +60,7 @@ class SiteFilterSerializer(serializers.Serializer):
     on = serializers.DateField(required=False)
 
 
+@extend_schema_view(list=extend_schema(parameters=[SiteFilterSerializer]))
 class SiteViewSet(viewsets.ReadOnlyModelViewSet):
     """Sites of the user's district."""
 
@@ -143,6 +145,57 @@ class OnSerializer(serializers.Serializer):
     on = serializers.DateField(required=False)
 
 
+def _rate_field() -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+
+
+class StreetCoverageSerializer(serializers.Serializer):
+    """For the schema only: a street's coverage, as _street writes it."""
+
+    street = serializers.IntegerField()
+    street_name = serializers.CharField()
+    sites = serializers.IntegerField()
+    covered = serializers.IntegerField()
+    rate = _rate_field()
+    has_target = serializers.BooleanField()
+    demonstration = serializers.DictField(child=serializers.IntegerField())
+
+
+class StreetBehindSerializer(serializers.Serializer):
+    """For the schema only: a street behind a phase, as _phase writes it."""
+
+    street = serializers.IntegerField()
+    street_name = serializers.CharField()
+    rate = _rate_field()
+    rate_behind = serializers.BooleanField()
+    missing_demonstration_kinds = serializers.ListField(child=serializers.CharField())
+    uncovered_sites = serializers.ListField(child=serializers.CharField())
+
+
+class PhaseProgressSerializer(serializers.Serializer):
+    """For the schema only: a phase's progress, as _phase writes it."""
+
+    kind = serializers.CharField()
+    deadline = serializers.DateField()
+    target_rate = _rate_field()
+    as_of = serializers.DateField()
+    passed = serializers.BooleanField()
+    rate = _rate_field()
+    streets_behind = StreetBehindSerializer(many=True)
+
+
+class CampaignDetailSerializer(CampaignSerializer):
+    """For the schema only: a campaign's detail, with its coverage as of a day."""
+
+    on = serializers.DateField()
+    district_rate = _rate_field()
+    coverage_by_street = StreetCoverageSerializer(many=True)
+    progress = PhaseProgressSerializer(many=True)
+
+    class Meta(CampaignSerializer.Meta):
+        fields = [*CampaignSerializer.Meta.fields, "on", "district_rate", "coverage_by_street", "progress"]
+
+
 class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
     """Campaigns of the user's district; a campaign's detail with its coverage as of ?on= (today)."""
 
@@ -153,6 +206,7 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
             Prefetch("phases", queryset=CampaignPhase.objects.order_by("deadline"))
         )
 
+    @extend_schema(parameters=[OnSerializer], responses={200: CampaignDetailSerializer})
     def retrieve(self, request, *args, **kwargs):
         the_campaign = self.get_object()
         on = _validated(OnSerializer, request.query_params).get("on") or timezone.localdate()

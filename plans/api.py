@@ -8,6 +8,7 @@ bad filter answers 400 with the field's message.
 from django.db.models import F, Prefetch
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -225,6 +226,7 @@ class ProgressReportInputSerializer(serializers.Serializer):
 # Views ---------------------------------------------------------------------------------
 
 
+@extend_schema_view(list=extend_schema(parameters=[PlanFilterSerializer]))
 class PlanViewSet(viewsets.ReadOnlyModelViewSet):
     """Plans the user may see, with counts of their items; filter with ?year=2025&issuer=ID."""
 
@@ -251,6 +253,7 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
         return plans
 
 
+@extend_schema_view(list=extend_schema(parameters=[ItemFilterSerializer]))
 class ItemViewSet(viewsets.ReadOnlyModelViewSet):
     """Items the user may see, with status and light; filter with ?plan=&unit=&category=&status=
     and order with ?ordering=deadline|-deadline|position; ?page_size= up to 200."""
@@ -272,6 +275,7 @@ class ItemViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.item_filter(items, **filters).order_by(*ordering)
 
 
+@extend_schema_view(list=extend_schema(parameters=[ProgressReportFilterSerializer]))
 class ProgressReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Reports on the items the user may see (?item=&unit=&month=YYYY-MM); POST reports
     progress for one of the user's units that leads or assists the item. Reports are not
@@ -297,6 +301,7 @@ class ProgressReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
             reports = reports.filter(month=month_of(filters["month"]))
         return reports
 
+    @extend_schema(request=ProgressReportInputSerializer, responses={201: ProgressReportSerializer})
     def create(self, request, *args, **kwargs):
         data = _validated(ProgressReportInputSerializer, request.data)
         # An item the user cannot see is reported like one that does not exist.

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from classification import api_ledgers, api_sites
@@ -10,6 +11,8 @@ from plans.api import ItemViewSet, PlanViewSet, ProgressReportViewSet
 from plans.branches import api as branches_api
 from plans.members import api as members_api
 from plans.ratings import api as ratings_api
+from sanitation.core import api as core_api
+from sanitation.core import login_views
 from sanitation.core import views as core_views
 from sanitation.documents.api import CircularViewSet
 from supervision import api as supervision_api
@@ -26,7 +29,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("status/", core_views.status, name="status"),
     path("healthz/", core_views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", login_views.ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
@@ -40,7 +43,15 @@ urlpatterns = [
     path("ratings/", include("plans.ratings.urls")),
     path("sorting/", include("classification.urls")),
     path("supervision/", include("supervision.urls")),
+    path("api/v1/auth/token/", core_api.TokenObtainView.as_view(), name="api-token"),
     path("api/v1/", include(api.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # The split view serves its start-up script from a URL: no inline script, for the CSP.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="core/swagger_ui.html"),
+        name="api-docs",
+    ),
     path("admin/", admin.site.urls),
 ]
 

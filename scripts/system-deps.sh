@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages the project needs when they are missing.
-#   scripts/system-deps.sh run    what the application needs (PDF rendering, fonts, gettext)
+#   scripts/system-deps.sh run    what the application needs (PDF rendering, fonts, gettext, pg_dump)
 #   scripts/system-deps.sh test   the above, plus what the tests read PDFs and click pages with
 set -euo pipefail
 
@@ -13,6 +13,7 @@ packages=(
   fonts-arphic-ukai   # a Kai face for level-two headings of circulars
   fonts-symbola       # symbols and emoji pasted into documents (👉), drawn in print style
   gettext             # compilemessages
+  postgresql-client   # pg_dump and pg_restore for manage.py backup and restore
 )
 if [ "${1:-run}" = test ]; then
   packages+=(poppler-utils chromium)
@@ -29,6 +30,10 @@ done
 # python3 -m venv may work without python3-venv (a pyenv or a self-built Python).
 if [[ " ${missing[*]} " == *" python3-venv "* ]] && python3 -m venv --help >/dev/null 2>&1 && python3 -c "import ensurepip" 2>/dev/null; then
   missing=("${missing[@]/python3-venv}")
+fi
+# Any postgresql-client-NN will do (a server's own packages bring one).
+if [[ " ${missing[*]} " == *" postgresql-client "* ]] && command -v pg_dump >/dev/null && command -v pg_restore >/dev/null; then
+  missing=("${missing[@]/postgresql-client}")
 fi
 read -r -a missing <<<"${missing[*]}"
 [ ${#missing[@]} -eq 0 ] && exit 0

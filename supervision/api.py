@@ -17,6 +17,7 @@ from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
@@ -169,6 +170,7 @@ class ProblemSerializer(serializers.ModelSerializer):
             "rectification",
         ]
 
+    @extend_schema_field(ProblemRectificationSerializer(allow_null=True))
     def get_rectification(self, problem) -> dict | None:
         rectification = getattr(problem, "rectification", None)  # a missing reverse one-to-one raises
         return None if rectification is None else ProblemRectificationSerializer(rectification).data
@@ -474,6 +476,7 @@ def _photo_upload(request) -> Response:
     return Response(PhotoSerializer(photo, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(list=extend_schema(parameters=[InspectionFilterSerializer]))
 class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Inspections of the sites the user sees, newest first; filter with
     ?street=&site=&kind=&date_from=YYYY-MM-DD&date_to=YYYY-MM-DD. POST records an inspection
@@ -514,6 +517,7 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             found = found.filter(inspected_at__date__lte=filters["date_to"])
         return found
 
+    @extend_schema(request=InspectionInputSerializer, responses={201: InspectionSerializer})
     def create(self, request, *args, **kwargs):
         user = request.user
         if not (user.is_superuser or user_has_role(user, *access.INSPECTING_ROLES)):
@@ -552,6 +556,7 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         inspection = self.get_queryset().get(pk=inspection.pk)
         return Response(self.get_serializer(inspection).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=PhotoUploadSerializer, responses={201: PhotoSerializer})
     @action(detail=False, methods=["post"], url_path="photos", parser_classes=[MultiPartParser, FormParser])
     def photos(self, request):
         """Stage a photo (multipart `photo`): checked, re-encoded, to be attached by id."""
@@ -561,6 +566,7 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 # Rectifications --------------------------------------------------------------------------------
 
 
+@extend_schema_view(list=extend_schema(parameters=[RectificationFilterSerializer]))
 class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Rectifications addressed to the user's units (a clerk: the district's), due dates first, with
     their history; filter with ?state=&unit=&open=true|false&overdue=true|false. The unit starts
@@ -616,6 +622,7 @@ class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
             raise _refused(error) from error
         return Response(self.get_serializer(self.get_queryset().get(pk=rectification.pk)).data)
 
+    @extend_schema(request=StartInputSerializer, responses={200: RectificationSerializer})
     @action(detail=True, methods=["post"])
     def start(self, request, pk=None):
         """The unit is working on it: 待整改/逾期 → 整改中 (optional text)."""
@@ -627,6 +634,7 @@ class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
             service=rectifications.rectification_start,
         )
 
+    @extend_schema(request=TextInputSerializer, responses={200: RectificationSerializer})
     @action(detail=True, methods=["post"])
     def answer(self, request, pk=None):
         """The unit reports it put right, with text and photo ids: → 待复查."""
@@ -638,6 +646,7 @@ class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
             service=rectifications.rectification_answer,
         )
 
+    @extend_schema(request=TextInputSerializer, responses={200: RectificationSerializer})
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         """A clerk re-inspected and accepts it: 待复查 → 已销号."""
@@ -649,6 +658,7 @@ class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
             service=rectifications.rectification_close,
         )
 
+    @extend_schema(request=SendBackInputSerializer, responses={200: RectificationSerializer})
     @action(detail=True, methods=["post"], url_path="send_back")
     def send_back(self, request, pk=None):
         """A clerk re-inspected and refuses it, with text and maybe a new deadline: → 整改中 (or 逾期)."""
@@ -660,6 +670,7 @@ class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
             service=rectifications.rectification_send_back,
         )
 
+    @extend_schema(request=PhotoUploadSerializer, responses={201: PhotoSerializer})
     @action(detail=False, methods=["post"], url_path="photos", parser_classes=[MultiPartParser, FormParser])
     def photos(self, request):
         """Stage a photo for an answer (multipart `photo`), as inspections/photos/ does."""
@@ -669,6 +680,7 @@ class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
 # Schemes and problem types ---------------------------------------------------------------------
 
 
+@extend_schema_view(list=extend_schema(parameters=[SchemeFilterSerializer]))
 class SchemeViewSet(viewsets.ReadOnlyModelViewSet):
     """Assessment schemes of the user's district, every version, with sources, criteria and
     deduction rules; filter with ?year=&status=draft|in_force|superseded."""
@@ -747,10 +759,56 @@ def _street_row(row: scores.StreetScore) -> dict:
     }
 
 
+class ScoreSourceRowSerializer(serializers.Serializer):
+    """For the schema only: one score source of a street's row, as _street_row writes it."""
+
+    source = serializers.IntegerField()
+    kind = serializers.CharField()
+    name = serializers.CharField()
+    weight = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    score = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+
+
+class StreetScoreSerializer(serializers.Serializer):
+    """For the schema only: a street's row of the ranking, as _street_row writes it."""
+
+    street = serializers.IntegerField()
+    street_name = serializers.CharField()
+    inspections = serializers.IntegerField()
+    sites_inspected = serializers.IntegerField()
+    inspection_score = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    sources = ScoreSourceRowSerializer(many=True)
+    total = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    rank = serializers.IntegerField(allow_null=True)
+    listing = serializers.CharField(allow_blank=True)  # "red", "black" or ""
+
+
+class ScoreSchemeRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+
+
+class ScoreDistrictRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ScoresSerializer(serializers.Serializer):
+    """For the schema only: what GET scores/ answers."""
+
+    district = ScoreDistrictRefSerializer()
+    period = serializers.ChoiceField(choices=PERIODS, allow_null=True)
+    start = serializers.DateField()
+    end = serializers.DateField()
+    scheme = ScoreSchemeRefSerializer(allow_null=True)
+    results = StreetScoreSerializer(many=True)
+
+
 class ScoreViewSet(viewsets.ViewSet):
     """The ranking of a district's streets for a period: ?district= (default: the user's),
     ?period=week|month|quarter|year (week) and ?date= (today), or ?start=&end=."""
 
+    @extend_schema(parameters=[ScoresQuerySerializer], responses={200: ScoresSerializer})
     def list(self, request):
         query = _validated(ScoresQuerySerializer, request.query_params)
         districts = _districts_visible_to(request.user)

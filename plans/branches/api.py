@@ -6,6 +6,7 @@ assessment) of the year, this year unless ?year= says otherwise; filter ?tier=&s
 """
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from . import selectors
@@ -53,10 +54,12 @@ class BranchSerializer(serializers.ModelSerializer):
             "latest_assessment",
         ]
 
+    @extend_schema_field(YearPlanSerializer(allow_null=True))
     def get_year_plan(self, branch) -> dict | None:
         plan = selectors.year_plan(branch)
         return YearPlanSerializer(plan).data if plan else None
 
+    @extend_schema_field(AssessmentSerializer(allow_null=True))
     def get_latest_assessment(self, branch) -> dict | None:
         plan = selectors.latest_assessment(branch)
         return AssessmentSerializer(plan).data if plan else None
@@ -69,6 +72,7 @@ class BranchFilterSerializer(serializers.Serializer):
     year = serializers.IntegerField(required=False, min_value=1990, max_value=2100)
 
 
+@extend_schema_view(list=extend_schema(parameters=[BranchFilterSerializer]))
 class BranchViewSet(viewsets.ReadOnlyModelViewSet):
     """The association's branches; ?tier=A&status=active&ending_within=90&year=2025."""
 

@@ -6,6 +6,7 @@ get empty lists. A bad filter answers 400 with the field's message.
 """
 
 from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from . import selectors
@@ -78,6 +79,7 @@ class DuesFilterSerializer(serializers.Serializer):
     paid = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
+@extend_schema_view(list=extend_schema(parameters=[MemberFilterSerializer]))
 class MemberViewSet(viewsets.ReadOnlyModelViewSet):
     """Members the user may see, with their dues by year."""
 
@@ -94,6 +96,7 @@ class MemberViewSet(viewsets.ReadOnlyModelViewSet):
         )
 
 
+@extend_schema_view(list=extend_schema(parameters=[DuesFilterSerializer]))
 class MemberDuesViewSet(viewsets.ReadOnlyModelViewSet):
     """Dues of the members the user may see."""
 

@@ -4,6 +4,7 @@
 rounds (revoked ones flagged), with their facility or enterprise; filter ?year=&grade=.
 """
 
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from . import selectors
@@ -68,6 +69,7 @@ class RatingFilterSerializer(serializers.Serializer):
     grade = serializers.CharField(required=False, max_length=10)
 
 
+@extend_schema_view(list=extend_schema(parameters=[RatingFilterSerializer]))
 class _RatingViewSet(viewsets.ReadOnlyModelViewSet):
     programme = ""
 

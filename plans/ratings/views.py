@@ -8,6 +8,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,17 +40,28 @@ def readers_only(view):
 
 def keepers_only(view):
     """For changes to one record: who may not read registries meets the record's door (404);
-    a reader who does not keep them is refused (403)."""
+    a reader who does not keep them is refused (403) — for a record of their own organisation
+    only: another organisation's record does not exist for them (404)."""
 
     @login_required
     @require_POST
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if may_read_registries(request.user) and not may_keep_registries(request.user):
+            if not _record_visible(request.user, kwargs):
+                raise Http404
             return forbidden(request)
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def _record_visible(user, kwargs: dict) -> bool:
+    if "round_id" in kwargs:
+        return selectors.rounds_visible_to(user).filter(pk=kwargs["round_id"]).exists()
+    if "application_id" in kwargs:
+        return selectors.applications_visible_to(user).filter(pk=kwargs["application_id"]).exists()
+    return True  # nothing addressed (a new round): the refusal says nothing about a record
 
 
 def _errors(request, error: RatingError) -> None:

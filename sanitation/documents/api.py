@@ -1,4 +1,6 @@
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from . import selectors
@@ -36,6 +38,17 @@ class CircularSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request else url
 
 
+@extend_schema_view(
+    list=extend_schema(
+        # Documented as plain values: the filter ignores what it does not understand, as it always has.
+        parameters=[
+            OpenApiParameter("issuer", OpenApiTypes.INT, description="Issuer id."),
+            OpenApiParameter("kind", OpenApiTypes.STR, description="A circular kind, e.g. notice."),
+            OpenApiParameter("year", OpenApiTypes.INT, description="Year of the circular."),
+            OpenApiParameter("status", OpenApiTypes.STR, description="draft, issued …"),
+        ]
+    )
+)
 class CircularViewSet(viewsets.ReadOnlyModelViewSet):
     """Circulars the user may see; filter with ?issuer=ID&kind=notice&year=2022&status=issued."""
 

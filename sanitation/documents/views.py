@@ -2,6 +2,7 @@ import hashlib
 import logging
 from io import BytesIO
 
+from csp.decorators import csp_replace
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -53,6 +54,7 @@ def circular_detail(request, pk: int):
 
 
 @xframe_options_sameorigin  # the detail page previews it in a frame
+@csp_replace({"frame-ancestors": ["'self'"], "object-src": None})  # and Chrome's PDF viewer is a plugin
 @login_required
 def circular_pdf(request, pk: int):
     circular = get_object_or_404(selectors.circulars_visible_to(request.user), pk=pk)

@@ -29,6 +29,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_celery_results",
     "import_export",
@@ -45,6 +48,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sanitation.core.middleware.DefaultLanguageMiddleware",
@@ -197,13 +201,62 @@ DOCUMENT_FONTS = {
 DOCUMENT_FALLBACK_FONTS = env.list("DOCUMENT_FALLBACK_FONTS", default=["Symbola:Regular"])
 DOCUMENT_FONT_CACHE = env.path("DOCUMENT_FONT_CACHE", default=VAR_DIR / "fonts")
 
+# Content-Security-Policy ----------------------------------------------------------------
+
+# Enforced everywhere, in development too, so that an inline script or style shows up at once.
+# blob: lets the inspection form preview a photo before it has uploaded.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Login throttling (sanitation/core/login_throttle.py): failures counted in the cache over a
+# window; a user name is locked for every address, an address for every user name.
+LOGIN_THROTTLE_WINDOW_SECONDS = env.int("LOGIN_THROTTLE_WINDOW_SECONDS", default=15 * 60)
+LOGIN_THROTTLE_USERNAME_FAILURES = env.int("LOGIN_THROTTLE_USERNAME_FAILURES", default=5)
+LOGIN_THROTTLE_ADDRESS_FAILURES = env.int("LOGIN_THROTTLE_ADDRESS_FAILURES", default=50)
+# Proxies in front of the application that append to X-Forwarded-For (0: none, REMOTE_ADDR is
+# the client). Behind one, without this every login would share the proxy's address.
+LOGIN_THROTTLE_TRUSTED_PROXIES = env.int("LOGIN_THROTTLE_TRUSTED_PROXIES", default=0)
+
 # REST framework -------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Scoped: only views that name a throttle_scope are counted (the token endpoint).
+    "DEFAULT_THROTTLE_RATES": {"token": env.str("TOKEN_THROTTLE_RATE", default="10/min")},
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "环卫工作计划管理 API",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and ReDoc from our own static files, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # One name for a choice set several fields share (a rectification's state, an event's from and to).
+    "ENUM_NAME_OVERRIDES": {
+        "InspectionKindEnum": "supervision.models.InspectionKind",
+        "RectificationStateEnum": "supervision.models.RectificationState",
+    },
 }
 
 # Logging --------------------------------------------------------------------------------

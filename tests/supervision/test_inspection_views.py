@@ -560,7 +560,7 @@ def test_on_a_phone_the_form_keeps_everything_and_uploads_each_photo(
 
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     settings.MEDIA_ROOT = tmp_path / "media"
     year = timezone.localdate().year
@@ -585,8 +585,12 @@ def test_on_a_phone_the_form_keeps_everything_and_uploads_each_photo(
             ]
         )
         page = context.new_page()
-        errors = []
+        errors, csp_violations = [], []
         page.on("pageerror", lambda error: errors.append(str(error)))
+        # Chrome reports what the Content-Security-Policy refused on the console.
+        page.on(
+            "console", lambda message: "Content Security Policy" in message.text and csp_violations.append(message.text)
+        )
         page.goto(live_server.url + inspect_url(estate))
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
 
@@ -605,7 +609,8 @@ def test_on_a_phone_the_form_keeps_everything_and_uploads_each_photo(
         first = groups.nth(0)
         first.locator('input[name$="-note"]').fill("桶旁散落垃圾")
         first.locator('input[type="file"]').set_input_files(str(good))
-        page.wait_for_function("document.querySelector('#problems [data-photo-ids]').value !== ''")
+        # Locator assertions, not wait_for_function: that one evals, which the page's CSP refuses.
+        expect(first.locator("[data-photo-ids]")).not_to_have_value("")
         photo_id = first.locator("[data-photo-ids]").input_value()
         assert first.locator("[data-thumbs] img").get_attribute("src").endswith(f"/photos/{photo_id}/thumbnail/")
 
@@ -624,7 +629,7 @@ def test_on_a_phone_the_form_keeps_everything_and_uploads_each_photo(
         assert second.locator("[data-photo-ids]").input_value() == ""
         context.set_offline(False)
         second.locator(".thumb-retry").click()
-        page.wait_for_function("document.querySelectorAll('#problems [data-photo-ids]')[1].value !== ''")
+        expect(second.locator("[data-photo-ids]")).not_to_have_value("")
         assert second.locator("[data-photo-error]").inner_text() == ""
 
         # The connection drops … the page is opened again: everything typed comes back.
@@ -651,6 +656,7 @@ def test_on_a_phone_the_form_keeps_everything_and_uploads_each_photo(
 
     # The ORM is not called while Playwright's event loop runs in this thread.
     assert errors == []
+    assert csp_violations == []
     with translation.override("en"):  # the browser asked for English
         assert refusal == f"伪装.jpg: {photos.NOT_AN_IMAGE}"
     assert offline == f"桶.jpg: {no_connection}"
