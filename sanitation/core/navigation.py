@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sanitation.organisations.access import user_roles
 from sanitation.organisations.models import Role
@@ -23,14 +24,16 @@ MENU = [
     MenuEntry(_("Plans"), "plans:plan-list", frozenset({Role.ADMIN, Role.SECRETARIAT, Role.CLERK, Role.LEADER})),
     MenuEntry(_("My items"), "plans:my-items", frozenset({Role.UNIT_STAFF, Role.SECRETARIAT, Role.CLERK})),
     MenuEntry(_("Waste sorting"), "classification:dashboard", frozenset({Role.ADMIN, Role.CLERK, Role.LEADER})),
-    MenuEntry(_("Inspections"), "supervision:day", frozenset({Role.ADMIN, Role.CLERK})),
+    MenuEntry(pgettext_lazy("menu", "Inspections"), "supervision:day", frozenset({Role.ADMIN, Role.CLERK})),
     MenuEntry(
-        _("Rectifications"),
+        pgettext_lazy("menu", "Rectifications"),
         "supervision:rectification-list",
         frozenset({Role.ADMIN, Role.CLERK, Role.UNIT_STAFF, Role.LEADER}),
     ),
     MenuEntry(_("Rankings"), "supervision:scores", frozenset({Role.ADMIN, Role.CLERK, Role.LEADER})),
-    MenuEntry(_("Cycle reports"), "supervision:cycle", frozenset({Role.ADMIN, Role.CLERK, Role.LEADER})),
+    MenuEntry(
+        pgettext_lazy("menu", "Cycle reports"), "supervision:cycle", frozenset({Role.ADMIN, Role.CLERK, Role.LEADER})
+    ),
     MenuEntry(_("Circulars"), "documents:circular-list"),
     MenuEntry(_("Registries"), "registries", frozenset({Role.ADMIN, Role.SECRETARIAT, Role.LEADER})),
     MenuEntry(_("Organisation"), "organisations:unit-tree"),
