@@ -1,6 +1,7 @@
 """Photos from phones: checked by content, size and pixels, re-encoded as JPEG under a
 server-generated name, with a thumbnail for lists."""
 
+import datetime
 import io
 import logging
 import threading
@@ -201,3 +202,25 @@ def photos_attach(*, photos: Iterable[Photo], problem=None, event=None) -> None:
     for photo in photos:
         photo.problem, photo.event = problem, event
     Photo.objects.bulk_update(photos, ["problem", "event"])
+
+
+STAGED_PHOTO_LIFETIME = datetime.timedelta(days=2)
+
+
+def staged_photos_purge(*, now: datetime.datetime | None = None) -> int:
+    """Delete photos uploaded and never attached (a form given up, a save that failed) once they
+    are older than STAGED_PHOTO_LIFETIME, rows and files; return how many went. A form still
+    being filled in on a phone uses its photos within the day, so two days is safe."""
+    before = (now or timezone.now()) - STAGED_PHOTO_LIFETIME
+    stale = list(Photo.objects.filter(problem__isnull=True, event__isnull=True, uploaded_at__lt=before))
+    purged = 0
+    for photo in stale:
+        with transaction.atomic():
+            # Attached meanwhile (a late save): the row is no longer staged, leave it.
+            if not Photo.objects.filter(pk=photo.pk, problem__isnull=True, event__isnull=True).delete()[0]:
+                continue
+        # Files go after the row: a file without a row is harmless, a row without a file is not.
+        _delete_quietly(photo.image)
+        _delete_quietly(photo.thumbnail)
+        purged += 1
+    return purged

@@ -8,7 +8,7 @@ from celery.contrib.django.task import DjangoTask
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from . import rectifications
+from . import photos, rectifications
 from .cycle import engine
 
 # Worth another try: the database or the broker went away, the disk or the mail server hiccupped.
@@ -21,6 +21,12 @@ def mark_overdue_rectifications(day: str | None = None) -> int:
     day; by default today where the office is. Idempotent, so safe to retry or run twice."""
     today = datetime.date.fromisoformat(day) if day else timezone.localdate()
     return rectifications.rectifications_mark_overdue(today=today)
+
+
+@shared_task(name="supervision.purge_staged_photos")
+def purge_staged_photos() -> int:
+    """Daily: photos uploaded from a form that was never saved, older than two days, are deleted."""
+    return photos.staged_photos_purge()
 
 
 class CycleRunTask(DjangoTask):

@@ -245,3 +245,26 @@ def test_someone_elses_or_an_attached_or_a_missing_photo_is_not_staged(uploader,
             photos_staged_by(user=clerk, ids=ids)
         assert error.value.messages == [str(photos.NOT_STAGED)]
     assert photos_staged_by(user=clerk, ids=[mine.pk]) == [mine]
+
+
+def test_photos_never_attached_are_purged_after_two_days(uploader, clerk, scheme, sites, media):
+    data = encoded(Image.new("RGB", (40, 30)), "JPEG")
+    old_staged = photo_accept(upload=upload(data, "old.jpg"), by=uploader)
+    fresh_staged = photo_accept(upload=upload(data, "fresh.jpg"), by=uploader)
+    old_attached = photo_accept(upload=upload(data, "kept.jpg"), by=clerk)
+    inspection_record(
+        site=sites[0],
+        recorded_by=clerk,
+        problems=[ProblemInput(ProblemType.objects.get(code="odour"), photos=[old_attached])],
+        inspected_at=timezone.make_aware(datetime.datetime(2026, 6, 10, 10)),
+    )
+    three_days_ago = timezone.now() - datetime.timedelta(days=3)
+    Photo.objects.filter(pk__in=[old_staged.pk, old_attached.pk]).update(uploaded_at=three_days_ago)
+    old_files = [media / old_staged.image.name, media / old_staged.thumbnail.name]
+    assert all(path.exists() for path in old_files)
+
+    assert photos.staged_photos_purge() == 1
+    assert set(Photo.objects.values_list("pk", flat=True)) == {fresh_staged.pk, old_attached.pk}
+    assert not any(path.exists() for path in old_files)
+    assert (media / old_attached.image.name).exists() and (media / fresh_staged.image.name).exists()
+    assert photos.staged_photos_purge() == 0
