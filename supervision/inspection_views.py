@@ -149,12 +149,7 @@ def _stage_posted_photos(request, data, indices) -> tuple[dict[int, list[Photo]]
                     ids_of[index] = []
                 ids_of[index].append(photo.pk)
     wanted = [pk for ids in ids_of.values() if ids for pk in ids]
-    staged = {
-        photo.pk: photo
-        for photo in Photo.objects.filter(
-            pk__in=wanted, uploaded_by_id=user.pk, problem__isnull=True, event__isnull=True
-        ).order_by()
-    }
+    staged = {photo.pk: photo for photo in photos.staged_photos(user=user).filter(pk__in=wanted).order_by()}
     photos_of: dict[int, list[Photo]] = {}
     for index, ids in ids_of.items():
         if ids is None:

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
@@ -172,6 +173,12 @@ def _delete_quietly(field_file) -> None:
         logger.warning("Could not delete %s after a failed upload", field_file.name, exc_info=True)
 
 
+def staged_photos(*, user=None) -> QuerySet[Photo]:
+    """Photos attached to nothing yet, all of them or those `user` uploaded."""
+    queryset = Photo.objects.filter(problem__isnull=True, event__isnull=True)
+    return queryset if user is None else queryset.filter(uploaded_by_id=user.pk)
+
+
 def photos_staged_by(*, user, ids: Iterable) -> list[Photo]:
     """The user's own staged photos among `ids`; ValidationError if any is not one.
 
@@ -183,9 +190,7 @@ def photos_staged_by(*, user, ids: Iterable) -> list[Photo]:
         raise ValidationError(NOT_STAGED, code="not_staged") from error
     if not wanted:
         return []
-    queryset = Photo.objects.filter(
-        pk__in=wanted, uploaded_by_id=user.pk, problem__isnull=True, event__isnull=True
-    ).order_by()
+    queryset = staged_photos(user=user).filter(pk__in=wanted).order_by()
     if transaction.get_connection().in_atomic_block:
         queryset = queryset.select_for_update()
     found = {photo.pk: photo for photo in queryset}
@@ -212,12 +217,12 @@ def staged_photos_purge(*, now: datetime.datetime | None = None) -> int:
     are older than STAGED_PHOTO_LIFETIME, rows and files; return how many went. A form still
     being filled in on a phone uses its photos within the day, so two days is safe."""
     before = (now or timezone.now()) - STAGED_PHOTO_LIFETIME
-    stale = list(Photo.objects.filter(problem__isnull=True, event__isnull=True, uploaded_at__lt=before))
+    stale = list(staged_photos().filter(uploaded_at__lt=before))
     purged = 0
     for photo in stale:
         with transaction.atomic():
             # Attached meanwhile (a late save): the row is no longer staged, leave it.
-            if not Photo.objects.filter(pk=photo.pk, problem__isnull=True, event__isnull=True).delete()[0]:
+            if not staged_photos().filter(pk=photo.pk).delete()[0]:
                 continue
         # Files go after the row: a file without a row is harmless, a row without a file is not.
         _delete_quietly(photo.image)
