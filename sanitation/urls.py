@@ -16,13 +16,14 @@ from sanitation.core import login_views
 from sanitation.core import views as core_views
 from sanitation.documents.api import CircularViewSet
 from supervision import api as supervision_api
+from supervision import api_cycle
 
 api = DefaultRouter()
 api.register("circulars", CircularViewSet, basename="circular")
 api.register("plans", PlanViewSet, basename="plan")
 api.register("plan-items", ItemViewSet, basename="plan-item")
 api.register("progress-reports", ProgressReportViewSet, basename="progress-report")
-for registry_api in (members_api, branches_api, ratings_api, api_sites, api_ledgers, supervision_api):
+for registry_api in (members_api, branches_api, ratings_api, api_sites, api_ledgers, supervision_api, api_cycle):
     registry_api.register(api)
 
 urlpatterns = [

@@ -228,6 +228,9 @@ REGISTRY: dict[str, Entry] = {
     "rectification-send-back": Entry(rectification),
     "rectification-start": Entry(rectification),
     "assessment-scheme-detail": Entry(scheme),
+    "cycle-report-detail": Entry(cycle_report),
+    "notification-detail": Entry(notification),
+    "notification-read": Entry(notification),
 }
 
 # URL names with an id kwarg that the matrix does not try, and why.
