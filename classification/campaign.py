@@ -137,9 +137,13 @@ def _coverage_on_dates(
     }
     targets = {}
     if campaign is not None:
-        target_counts = {"total": Count("sites", distinct=True)}
+        # A deleted site stays on the target list (restoring it puts it back) but is not counted.
+        live = Q(sites__deleted_at__isnull=True)
+        target_counts = {"total": Count("sites", filter=live, distinct=True)}
         for i, day in enumerate(dates):
-            target_counts[f"covered_{i}"] = Count("sites", filter=Q(sites__covered_since__lte=day), distinct=True)
+            target_counts[f"covered_{i}"] = Count(
+                "sites", filter=live & Q(sites__covered_since__lte=day), distinct=True
+            )
         targets = {
             row["street_id"]: row
             for row in StreetTarget.objects.filter(campaign=campaign)
@@ -191,7 +195,7 @@ def _uncovered_sites(
         .values_list("street_id", "name", "covered_since")
     )
     targeted = (
-        StreetTarget.sites.through.objects.filter(streettarget__campaign=campaign)
+        StreetTarget.sites.through.objects.filter(streettarget__campaign=campaign, site__deleted_at__isnull=True)
         .filter(Q(site__covered_since__isnull=True) | Q(site__covered_since__gt=since))
         .values_list("streettarget__street_id", "site__name", "site__covered_since")
     )

@@ -40,7 +40,8 @@ LEDGER_FIELDS = {
 
 def _scoped(model, user, *, change: bool = False) -> QuerySet:
     if model is HouseholdParticipation:
-        rows = model.objects.select_related("site__street", "site__community")
+        # A count belongs to its site: a deleted site's counts go with it.
+        rows = model.objects.filter(site__deleted_at__isnull=True).select_related("site__street", "site__community")
         return scope_by_unit(rows, user, via="site__street", change=change)
     return scope_by_unit(model.objects.select_related(*PLACE), user, via="street", change=change)
 

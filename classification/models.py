@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sanitation.core.models import SoftDeletable
 from sanitation.organisations.models import Unit, UnitKind
 
 
@@ -18,8 +19,11 @@ class SiteKind(models.TextChoices):
     FARMERS_MARKET = "farmers_market", _("Farmers' market")
 
 
-class Site(models.Model):
-    """A place where waste is sorted and inspected: an estate, a building, a school, a market."""
+class Site(SoftDeletable):
+    """A place where waste is sorted and inspected: an estate, a building, a school, a market.
+
+    Deleting a site (soft) takes it out of the registry: lists, the rotation, coverage and every
+    count of sites. Its inspections and rectifications stay what they were: they happened."""
 
     street = models.ForeignKey(
         Unit,
@@ -52,7 +56,13 @@ class Site(models.Model):
         verbose_name_plural = _("sites")
         ordering = ["street__path", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["street", "name"], name="site_name_unique_in_street"),
+            # A deleted site's name may be given again to a new site of the street.
+            models.UniqueConstraint(
+                fields=["street", "name"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="site_name_unique_in_street",
+                violation_error_message=_("The street already has a site of this name."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,5 +1,6 @@
-"""Writes of waste sorting: sites and the coverage campaign. Each write is atomic and leaves an
-admin log entry naming who made it (the models carry no history of their own)."""
+"""Writes of waste sorting: sites and the coverage campaign. Each write is atomic. A site's writes
+go into its history (sanitation.core.history), which its page shows; the campaign's leave an admin
+log entry naming who made them."""
 
 import json
 from datetime import date
@@ -11,6 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from sanitation.core.deletion import restore, soft_delete
+from sanitation.core.history import record, record_changes
+from sanitation.core.models import ChangeAction
 from sanitation.organisations.models import Unit, UnitKind
 
 from .campaign import SEED_PHASES
@@ -34,6 +38,7 @@ CAMPAIGN_EXISTS = _("This district already has a campaign for that year.")
 DEADLINE_OUTSIDE_YEAR = _("Each deadline must fall in the campaign's year.")
 SITE_OF_ANOTHER_STREET = _("Only sites of the street itself can be on its target list.")
 STREET_OUTSIDE_DISTRICT = _("The street does not belong to the campaign's district.")
+SITE_NAME_TAKEN = _("The street already has a site named %(name)s; rename one of them first.")
 
 
 def _log(*, by, obj, flag: int, fields: list[str] | None = None) -> None:
@@ -59,7 +64,7 @@ def site_create(*, by=None, **fields) -> Site:
     site = Site(**fields)
     site.full_clean()
     site.save()
-    _log(by=by, obj=site, flag=ADDITION)
+    record(site, by=by, action=ChangeAction.CREATED, new=site.name)
     return site
 
 
@@ -67,19 +72,36 @@ def site_create(*, by=None, **fields) -> Site:
 def site_update(*, site: Site, by=None, **changes) -> list[str]:
     """Change a site's fields; returns the names of the fields that changed."""
     site = Site.objects.select_for_update().get(pk=site.pk)
-    changed = []
+    changed = {}
     for name, value in changes.items():
         if name not in SITE_FIELDS:
             raise ValueError(f"{name} is not a site field")
         if getattr(site, name) != value:
+            changed[name] = (getattr(site, name), value)
             setattr(site, name, value)
-            changed.append(name)
     if not changed:
         return []
     site.full_clean()
     site.save()
-    _log(by=by, obj=site, flag=CHANGE, fields=changed)
-    return changed
+    record_changes(site, changed, by=by)
+    return list(changed)
+
+
+@transaction.atomic
+def site_delete(*, site: Site, by=None, reason: str = "") -> None:
+    """Take a site out of the registry (soft): its page, the lists, the rotation and the counts no
+    longer have it. Its inspections and rectifications stay as they were."""
+    soft_delete(Site.all_objects.select_for_update().get(pk=site.pk), by=by, reason=reason)
+
+
+@transaction.atomic
+def site_restore(*, site: Site, by=None) -> Site:
+    """Bring a deleted site back, unless another site of its street has taken its name meanwhile."""
+    locked = Site.all_objects.select_for_update().get(pk=site.pk)
+    if locked.deleted_at is not None and Site.objects.filter(street_id=locked.street_id, name=locked.name).exists():
+        raise ValidationError(SITE_NAME_TAKEN, code="name_taken", params={"name": locked.name})
+    restore(locked, by=by)
+    return locked
 
 
 def seed_phases(year: int) -> list[dict]:

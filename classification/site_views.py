@@ -10,6 +10,8 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sanitation.core.history import history_of
+
 from . import selectors, services
 from .forms import SiteFilterForm, SiteForm
 
@@ -58,6 +60,7 @@ def site_detail(request, site_id: int):
         "today": timezone.localdate(),
         "can_change": selectors.sites_changeable_by(request.user).filter(pk=site.pk).exists(),
         "targets": site.targets.select_related("campaign").order_by("-campaign__year"),
+        "history": history_of(site),
     }
     return render(request, "classification/site_detail.html", context)
 

@@ -17,16 +17,25 @@ INSPECTING_ROLES = frozenset({Role.CLERK, Role.ADMIN})
 ANSWERING_ROLES = frozenset({Role.UNIT_STAFF, Role.ADMIN})
 
 
-def inspections_visible_to(user) -> QuerySet[Inspection]:
-    return scope_by_unit(Inspection.objects.all(), user, via="street")
+def inspections_visible_to(user, *, deleted: bool = False) -> QuerySet[Inspection]:
+    """The inspections the user sees; with `deleted`, the soft-deleted ones too (the admin's list)."""
+    manager = Inspection.all_objects if deleted else Inspection.objects
+    return scope_by_unit(manager.all(), user, via="street")
+
+
+def inspections_deletable_by(user) -> QuerySet[Inspection]:
+    """The district's clerks and administrators delete (and restore) its inspections."""
+    return scope_by_unit(Inspection.all_objects.all(), user, via="street", change=True, roles=INSPECTING_ROLES)
 
 
 def sites_inspectable_by(user) -> QuerySet[Site]:
     return scope_by_unit(Site.objects.all(), user, via="street", change=True, roles=INSPECTING_ROLES)
 
 
-def rectifications_visible_to(user) -> QuerySet[Rectification]:
-    return scope_by_unit(Rectification.objects.all(), user, via="unit")
+def rectifications_visible_to(user, *, deleted: bool = False) -> QuerySet[Rectification]:
+    """The rectifications the user sees; with `deleted`, the soft-deleted ones too (the admin's list)."""
+    manager = Rectification.all_objects if deleted else Rectification.objects
+    return scope_by_unit(manager.all(), user, via="unit")
 
 
 def rectifications_answerable_by(user) -> QuerySet[Rectification]:

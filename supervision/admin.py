@@ -1,12 +1,17 @@
 """The admin: schemes and their parts, the lists the office keeps, and read-mostly views of the
-records the services write (inspections and rectifications change only through their workflow)."""
+records the services write (inspections and rectifications change only through their workflow).
+What the admin changes goes into the records' history; deleting an inspection or a rectification
+here is soft (the inspection takes its rectifications with it) and can be undone."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from . import schemes
-from .access import inspections_visible_to, rectifications_visible_to
+from sanitation.core.admin_history import HistoryAdminMixin, SoftDeleteAdminMixin
+
+from . import inspections, rectifications, schemes
+from .access import inspections_deletable_by, inspections_visible_to, rectifications_visible_to
 from .models import (
     AssessmentScheme,
     Assignment,
@@ -85,7 +90,7 @@ class DeductionRuleInline(DraftOnlyInline):
 
 
 @admin.register(AssessmentScheme)
-class AssessmentSchemeAdmin(admin.ModelAdmin):
+class AssessmentSchemeAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["title", "district", "year", "version", "status", "in_force_from"]
     list_filter = ["status", "year"]
     search_fields = ["title", "district__name"]
@@ -118,7 +123,7 @@ class AssessmentSchemeAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProblemType)
-class ProblemTypeAdmin(admin.ModelAdmin):
+class ProblemTypeAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code", "severity", "order", "is_active"]
     list_editable = ["order", "is_active"]
     list_filter = ["severity", "is_active"]
@@ -126,7 +131,7 @@ class ProblemTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(InspectionInterval)
-class InspectionIntervalAdmin(admin.ModelAdmin):
+class InspectionIntervalAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["district", "site_kind", "days"]
     list_filter = ["site_kind"]
     list_select_related = ["district"]
@@ -134,7 +139,7 @@ class InspectionIntervalAdmin(admin.ModelAdmin):
 
 
 @admin.register(StreetSourceScore)
-class StreetSourceScoreAdmin(admin.ModelAdmin):
+class StreetSourceScoreAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["street", "source", "period_start", "period_end", "score"]
     list_filter = ["source__kind", "period_end"]
     list_select_related = ["street", "source"]
@@ -148,7 +153,7 @@ class RankAwardInline(admin.TabularInline):
 
 
 @admin.register(SubsidyRule)
-class SubsidyRuleAdmin(admin.ModelAdmin):
+class SubsidyRuleAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["title", "district", "year", "pool", "pool_min_score", "black_list_deduction"]
     list_filter = ["year"]
     list_select_related = ["district"]
@@ -165,6 +170,23 @@ class CriterionScoreInline(ReadOnlyInline):
     readonly_fields = fields
 
 
+def _restore_each(modeladmin, request, queryset, restore_one) -> None:
+    """Restore the deleted records among those selected, saying which could not be and why."""
+    restored = 0
+    for obj in queryset.filter(deleted_at__isnull=False):
+        try:
+            restore_one(obj)
+        except ValidationError as error:
+            modeladmin.message_user(request, f"{obj}: {' '.join(error.messages)}", messages.ERROR)
+        else:
+            restored += 1
+    modeladmin.message_user(
+        request,
+        ngettext("%(count)d record restored.", "%(count)d records restored.", restored) % {"count": restored},
+        messages.SUCCESS,
+    )
+
+
 class ProblemInline(ReadOnlyInline):
     model = Problem
     fields = ["problem_type", "severity", "note", "criterion", "deduction"]
@@ -172,7 +194,7 @@ class ProblemInline(ReadOnlyInline):
 
 
 @admin.register(Inspection)
-class InspectionAdmin(admin.ModelAdmin):
+class InspectionAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
     list_display = ["site", "street", "kind", "inspected_at", "recorded_by", "score", "percent", "problem_count"]
     list_filter = ["kind", "street"]
     search_fields = ["site__name", "note"]
@@ -199,11 +221,40 @@ class InspectionAdmin(admin.ModelAdmin):
         "created_at",
     ]
 
+    actions = ["restore_inspections"]
+
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or inspections_deletable_by(request.user).filter(pk=obj.pk).exists()
+
     def get_queryset(self, request):
-        return inspections_visible_to(request.user)
+        return inspections_visible_to(request.user, deleted=True)
+
+    def delete_model(self, request, obj):
+        inspections.inspection_delete(inspection=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for inspection in queryset:
+            inspections.inspection_delete(inspection=inspection, by=request.user)
+
+    def get_deleted_objects(self, objs, request):
+        # The rectifications go with their inspection: the confirmation page lists them too.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        going = [str(r) for r in Rectification.objects.filter(problem__inspection__in=[o.pk for o in objs])]
+        if going:
+            deleted = [*deleted, *going]
+            counts = {**counts, Rectification._meta.verbose_name_plural: len(going)}
+        return deleted, counts, perms_needed, protected
+
+    @admin.action(description=_("Restore the selected deleted records"), permissions=["delete"])
+    def restore_inspections(self, request, queryset):
+        _restore_each(
+            self, request, queryset, lambda obj: inspections.inspection_restore(inspection=obj, by=request.user)
+        )
 
 
 class RectificationEventInline(ReadOnlyInline):
@@ -214,7 +265,7 @@ class RectificationEventInline(ReadOnlyInline):
 
 
 @admin.register(Rectification)
-class RectificationAdmin(admin.ModelAdmin):
+class RectificationAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "unit", "state", "deadline", "opened_at", "closed_at"]
     list_filter = ["state", "unit"]
     search_fields = ["site__name", "responsible_party"]
@@ -234,15 +285,33 @@ class RectificationAdmin(admin.ModelAdmin):
         "version",
     ]
 
+    actions = ["restore_rectifications"]
+
     def has_add_permission(self, request):
         return False
 
     def get_queryset(self, request):
-        return rectifications_visible_to(request.user)
+        return rectifications_visible_to(request.user, deleted=True)
+
+    def delete_model(self, request, obj):
+        rectifications.rectification_delete(rectification=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for rectification in queryset:
+            rectifications.rectification_delete(rectification=rectification, by=request.user)
+
+    @admin.action(description=_("Restore the selected deleted records"), permissions=["delete"])
+    def restore_rectifications(self, request, queryset):
+        _restore_each(
+            self,
+            request,
+            queryset,
+            lambda obj: rectifications.rectification_restore(rectification=obj, by=request.user),
+        )
 
 
 @admin.register(Photo)
-class PhotoAdmin(admin.ModelAdmin):
+class PhotoAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "original_name", "width", "height", "uploaded_by", "uploaded_at", "problem", "event"]
     list_select_related = ["uploaded_by", "problem__problem_type", "event"]
     readonly_fields = ["image", "thumbnail", "width", "height", "original_name", "uploaded_by", "uploaded_at"]
@@ -254,7 +323,7 @@ class PhotoAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["day", "site", "clerk", "reason", "inspection"]
     list_filter = ["day", "reason"]
     list_select_related = ["site", "clerk"]

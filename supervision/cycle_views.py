@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from classification.forms import DATE_INPUT
+from sanitation.core.history import history_of
 from sanitation.core.notifications import notification_read, notifications_of, notifications_read_all
 from sanitation.documents.body import parse_body
 from sanitation.documents.models import DocumentIssuer
@@ -206,6 +207,7 @@ def cycle_report_detail(request, pk: int):
         "blocks": _view_blocks(parse_body(report.body), report.figures or {}),
         "has_pdf": has_pdf(report),
         "runs": report.runs.select_related("started_by")[:RECENT_RUNS],
+        "history": history_of(report),
     }
     return render(request, "supervision/cycle_report.html", context)
 

@@ -30,6 +30,7 @@ from django.views.decorators.http import require_POST
 
 from classification.indicators import district_of
 from classification.selectors import streets_visible_to
+from sanitation.core.history import history_of
 from sanitation.organisations.access import user_roles
 from sanitation.organisations.models import Unit, UnitKind
 
@@ -300,6 +301,7 @@ def inspection_detail(request, pk: int):
         "criterion_scores": inspection.criterion_scores.all(),
         "can_inspect": access.sites_inspectable_by(request.user).filter(pk=inspection.site_id).exists(),
         "clear_draft": clear_draft,
+        "history": history_of(inspection),
     }
     return render(request, "supervision/inspection_detail.html", context)
 

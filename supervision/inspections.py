@@ -1,5 +1,6 @@
 """Recording an inspection: its scores under the scheme in force, its problems and photos,
-and a rectification for every problem."""
+and a rectification for every problem. Deleting one (soft) takes its rectifications with it;
+restoring it brings them back. Each of these writes is in the inspection's history."""
 
 import datetime
 import uuid
@@ -10,11 +11,16 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from classification.indicators import district_of
+from sanitation.core.deletion import restore, soft_delete
+from sanitation.core.history import record
+from sanitation.core.history import shown as history_shown
+from sanitation.core.models import ChangeAction
 
-from .access import sites_inspectable_by
+from .access import inspections_deletable_by, sites_inspectable_by
 from .models import (
     Assignment,
     CriterionScore,
@@ -23,6 +29,7 @@ from .models import (
     Photo,
     Problem,
     ProblemType,
+    Rectification,
     Severity,
 )
 from .photos import photos_staged_by
@@ -51,6 +58,8 @@ LATITUDE_OUT_OF_RANGE = _("The latitude must be between -90 and 90.")
 LONGITUDE_OUT_OF_RANGE = _("The longitude must be between -180 and 180.")
 ACCURACY_INVALID = _("The location accuracy must be a number of metres, 0 or more.")
 PHOTO_TWICE = _("The same photo is attached to two problems.")
+NOT_PERMITTED_TO_DELETE = _("You may not delete or restore this inspection.")
+DELETED_WITH_INSPECTION = _("Deleted with its inspection.")
 
 
 @dataclass(frozen=True)
@@ -156,7 +165,8 @@ def inspection_record(
     for the site's street. The day's assignment of the site, if any, is marked done.
     A `submission_key` already used by the same recorder returns that inspection unchanged."""
     if submission_key is not None:
-        earlier = Inspection.objects.filter(submission_key=submission_key).first()
+        # Deleted since or not, the form sent again is the inspection it already made.
+        earlier = Inspection.all_objects.filter(submission_key=submission_key).first()
         if earlier is not None:
             if earlier.recorded_by_id != recorded_by.pk:
                 raise ValidationError(NOT_PERMITTED, code="not_permitted")
@@ -206,7 +216,7 @@ def inspection_record(
     except IntegrityError:
         if submission_key is None:
             raise
-        return Inspection.objects.get(submission_key=submission_key)
+        return Inspection.all_objects.get(submission_key=submission_key)
     photos = {photo.pk: photo for photo in photos_staged_by(user=recorded_by, ids=photo_ids)}
     inspector_ids = dict.fromkeys([recorded_by.pk, *(getattr(u, "pk", u) for u in inspectors)])
     # A new inspection has no inspectors yet: one insert, no diffing against existing rows.
@@ -260,4 +270,76 @@ def inspection_record(
     for problem in rows:
         rectification_open(problem=problem)
     Assignment.objects.filter(site=site, day=day, inspection__isnull=True).update(inspection=inspection)
+    record(
+        inspection,
+        by=recorded_by,
+        action=ChangeAction.CREATED,
+        new=inspection_summary(inspection, [problem.problem_type.name for problem in rows]),
+    )
     return inspection
+
+
+def inspection_summary(inspection: Inspection, problem_names: Sequence[str]) -> str:
+    """One line for the history: the site, the score and the problems found. Written in the
+    recorder's language and kept as written, like the rest of a history line."""
+    if problem_names:
+        problems = ngettext("%(count)d problem: %(types)s", "%(count)d problems: %(types)s", len(problem_names)) % {
+            "count": len(problem_names),
+            "types": "、".join(problem_names),
+        }
+    else:
+        problems = gettext("no problems")
+    return gettext("%(site)s, score %(score)s of %(max_score)s (%(percent)s%%), %(problems)s") % {
+        "site": inspection.site.name,
+        "score": history_shown(inspection.score),
+        "max_score": history_shown(inspection.max_score),
+        "percent": history_shown(inspection.percent),
+        "problems": problems,
+    }
+
+
+def _deletable(inspection: Inspection, by) -> Inspection:
+    """The inspection locked, if `by` (None: the system) may delete or restore it."""
+    door = Inspection.all_objects.all() if by is None else inspections_deletable_by(by)
+    locked = door.select_for_update(of=("self",)).filter(pk=inspection.pk).first()
+    if locked is None:
+        raise ValidationError(NOT_PERMITTED_TO_DELETE, code="not_permitted")
+    return locked
+
+
+@transaction.atomic
+def inspection_delete(*, inspection: Inspection, by=None, reason: str = "") -> Inspection:
+    """Delete an inspection (soft) with its rectifications: none of them counts any more in a list,
+    a score or a report still to be made. An issued circular keeps what it said."""
+    locked = _deletable(inspection, by)
+    if locked.deleted_at is not None:
+        return locked
+    soft_delete(locked, by=by, reason=reason)
+    going = list(
+        Rectification.objects.select_for_update(of=("self",)).filter(problem__inspection=locked).order_by("pk")
+    )
+    for rectification in going:
+        soft_delete(rectification, by=by, reason=str(DELETED_WITH_INSPECTION))
+    # One stamp for the inspection and what went with it: restoring brings back exactly those, not
+    # a rectification deleted on its own before.
+    Rectification.all_objects.filter(pk__in=[r.pk for r in going]).update(deleted_at=locked.deleted_at)
+    inspection.deleted_at, inspection.deleted_by = locked.deleted_at, locked.deleted_by
+    return locked
+
+
+@transaction.atomic
+def inspection_restore(*, inspection: Inspection, by=None) -> Inspection:
+    """Bring a deleted inspection back, with the rectifications deleted with it."""
+    locked = _deletable(inspection, by)
+    if locked.deleted_at is None:
+        return locked
+    returning = list(
+        Rectification.all_objects.select_for_update(of=("self",))
+        .filter(problem__inspection=locked, deleted_at=locked.deleted_at)
+        .order_by("pk")
+    )
+    restore(locked, by=by)
+    for rectification in returning:
+        restore(rectification, by=by)
+    inspection.deleted_at = inspection.deleted_by = None
+    return locked

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from classification.selectors import streets_visible_to
+from sanitation.core.history import history_of
 
 from . import access, photos, rectifications
 from .models import OPEN_STATES, Photo, Rectification, RectificationState
@@ -148,8 +149,10 @@ def _detail(request, rectification: Rectification, *, posted: tuple[str, Rectifi
         else:
             form = action.form(initial={"version": rectification.version}, prefix=name)
         forms.append({"name": name, "form": form, "title": action.title, "button": action.button})
-    events = rectification.events.select_related("actor").prefetch_related(
-        Prefetch("photos", queryset=Photo.objects.order_by("uploaded_at", "id"))
+    events = list(
+        rectification.events.select_related("actor").prefetch_related(
+            Prefetch("photos", queryset=Photo.objects.order_by("uploaded_at", "id"))
+        )
     )
     today = timezone.localdate()
     context = {
@@ -161,8 +164,19 @@ def _detail(request, rectification: Rectification, *, posted: tuple[str, Rectifi
         "forms": forms,
         "is_late": rectification.state in LATE_STATES and rectification.deadline < today,
         "today": today,
+        # The events are the workflow (states, answers, photos); these are the record's own changes
+        # (an edit in the admin, a deletion and its restoration).
+        "timeline": _timeline(events, history_of(rectification)),
     }
     return render(request, "supervision/rectification_detail.html", context)
+
+
+def _timeline(events, changes) -> list[dict]:
+    """One history, oldest first: the workflow's events (states, answers, photos) and the record's
+    own changes (an edit in the admin, a deletion and its restoration) between them by time."""
+    entries = [{"event": event, "at": event.at} for event in events]
+    entries += [{"change": change, "at": change.at} for change in changes]
+    return sorted(entries, key=lambda entry: entry["at"])
 
 
 @login_required

@@ -10,6 +10,8 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanitation.core.deletion import restore, soft_delete
+
 from .access import rectifications_answerable_by, rectifications_reviewable_by
 from .models import (
     Photo,
@@ -29,6 +31,7 @@ STALE = _("Someone else changed this rectification in the meantime; reload the p
 NOT_PERMITTED = _("You may not do this to this rectification.")
 DEADLINE_IN_THE_PAST = _("The new deadline cannot be in the past.")
 DEADLINE_MOVED = _("Deadline moved from %(old)s to %(new)s.")
+INSPECTION_DELETED = _("Its inspection is deleted: restoring the inspection brings its rectifications back.")
 
 State = RectificationState
 # Where each action may start from.
@@ -301,3 +304,27 @@ def rectifications_mark_overdue(*, today: datetime.date) -> int:
         for pk, state in due
     )
     return len(due)
+
+
+# Deleting and restoring one rectification (the admin's; an inspection's go with it) ---------------
+
+
+@transaction.atomic
+def rectification_delete(*, rectification: Rectification, by=None, reason: str = "") -> None:
+    """Delete one rectification (soft): it leaves the lists, the reports and the reminders."""
+    soft_delete(Rectification.all_objects.select_for_update().get(pk=rectification.pk), by=by, reason=reason)
+
+
+@transaction.atomic
+def rectification_restore(*, rectification: Rectification, by=None) -> Rectification:
+    """Bring a deleted rectification back; not one whose inspection is deleted (it would count
+    without the inspection that found the problem)."""
+    locked = (
+        Rectification.all_objects.select_for_update(of=("self",))
+        .select_related("problem__inspection")
+        .get(pk=rectification.pk)
+    )
+    if locked.problem.inspection.deleted_at is not None:
+        raise ValidationError(INSPECTION_DELETED, code="inspection_deleted")
+    restore(locked, by=by)
+    return locked

@@ -60,9 +60,9 @@ def district_clerks(*, district) -> list[User]:
 
 def _day_assignments(*, district, day: datetime.date) -> list[Assignment]:
     return list(
-        Assignment.objects.filter(day=day, site__street__path__startswith=district.path).select_related(
-            "site", "site__street", "clerk", "inspection"
-        )
+        Assignment.objects.filter(
+            day=day, site__street__path__startswith=district.path, site__deleted_at__isnull=True
+        ).select_related("site", "site__street", "clerk", "inspection")
     )
 
 
@@ -190,11 +190,12 @@ def clerk_day(*, clerk, day: datetime.date, plan: bool = False) -> ClerkDay:
         site=OuterRef("site_id"), inspected_at__gte=since, inspected_at__lt=until
     )
     assignments = (
-        Assignment.objects.filter(clerk=clerk, day=day)
+        Assignment.objects.filter(clerk=clerk, day=day, site__deleted_at__isnull=True)
         .select_related("site", "site__street", "inspection")
         .annotate(
             done=ExpressionWrapper(
-                Q(inspection__isnull=False) | Exists(inspected_that_day), output_field=BooleanField()
+                Q(inspection__isnull=False, inspection__deleted_at__isnull=True) | Exists(inspected_that_day),
+                output_field=BooleanField(),
             )
         )
     )

@@ -218,7 +218,8 @@ def scheme_put_in_force(*, scheme: AssessmentScheme, on: datetime.date, by) -> A
         # An inspection already scored under the old version on or after `on` would then point at
         # a version that was not the one in force that day.
         since = timezone.make_aware(datetime.datetime.combine(on, datetime.time.min))
-        if Inspection.objects.filter(scheme__in=in_force, inspected_at__gte=since).exists():
+        # A deleted one too: restored, it would point at the wrong version.
+        if Inspection.all_objects.filter(scheme__in=in_force, inspected_at__gte=since).exists():
             raise ValidationError(
                 INSPECTED_AFTER, code="inspected_after", params={"date": on, "version": current.version}
             )

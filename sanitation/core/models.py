@@ -128,6 +128,10 @@ class Change(models.Model):
     def new_shown(self) -> str:
         return self._shown(self.new)
 
+    @property
+    def old_and_new(self) -> tuple[str, str]:
+        return self.old_shown, self.new_shown
+
 
 class LiveManager(models.Manager):
     """The records in use: a soft-deleted one is gone for every page, list, form and report."""

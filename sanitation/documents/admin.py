@@ -1,12 +1,13 @@
 from django.contrib import admin
 
+from sanitation.core.admin_history import HistoryAdminMixin
 from sanitation.organisations.access import scope_by_unit
 
 from .models import Circular, DocumentIssuer, NumberCounter
 
 
 @admin.register(DocumentIssuer)
-class DocumentIssuerAdmin(admin.ModelAdmin):
+class DocumentIssuerAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["prefix", "unit", "mark", "number_padding"]
     autocomplete_fields = ["unit"]
 
@@ -15,7 +16,7 @@ class DocumentIssuerAdmin(admin.ModelAdmin):
 
 
 @admin.register(NumberCounter)
-class NumberCounterAdmin(admin.ModelAdmin):
+class NumberCounterAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["issuer", "year", "last_number"]
     list_filter = ["year"]
 

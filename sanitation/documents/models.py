@@ -71,6 +71,9 @@ class IssuedCircularError(Exception):
 
 
 class Circular(models.Model):
+    # History keys that are not fields (sanitation.core.history).
+    HISTORY_LABELS = {"corrected_by": _("corrected by")}
+
     issuer = models.ForeignKey(DocumentIssuer, verbose_name=_("issuer"), on_delete=models.PROTECT)
     kind = models.CharField(_("kind"), max_length=20, choices=CircularKind.choices, default=CircularKind.NOTICE)
     title = models.CharField(_("title"), max_length=200)

@@ -1,10 +1,14 @@
-"""Writing circulars: drafts, issuing with a gap-free number, corrections."""
+"""Writing circulars: drafts, issuing with a gap-free number, corrections. Each write leaves its
+lines in the circular's history (created, each draft field changed, issued with the number)."""
 
 import hashlib
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+
+from sanitation.core.history import record, record_changes
+from sanitation.core.models import ChangeAction
 
 from .models import Circular, CircularStatus, DocumentIssuer, IssuedCircularError, NumberCounter
 from .rendering import renderer
@@ -23,25 +27,47 @@ DRAFT_FIELDS = (
     "printed_on",
     "figures",
 )
+# Charts and tables our own code made for a report: its regeneration is in the body's history already.
+UNRECORDED_FIELDS = frozenset({"figures"})
 
 
+def _acting(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+@transaction.atomic
 def circular_create(*, issuer: DocumentIssuer, user=None, **fields) -> Circular:
     fields.setdefault("signature", issuer.signature)
     fields.setdefault("printed_by", issuer.printed_by)
-    circular = Circular(issuer=issuer, created_by=user, **fields)
+    circular = Circular(issuer=issuer, created_by=_acting(user), **fields)
     circular.full_clean()
     circular.save()
+    record(circular, by=user, action=ChangeAction.CREATED, new=circular.title)
     return circular
 
 
-def circular_update(circular: Circular, **fields) -> Circular:
+@transaction.atomic
+def circular_update(circular: Circular, *, user=None, **fields) -> Circular:
+    """Change a draft's fields; one history line per field that changed. The draft is read again
+    under a lock, so the lines compare with what is stored, whatever the caller's copy holds (a
+    ModelForm puts the posted values on its instance before the service runs)."""
+    unknown = set(fields) - set(DRAFT_FIELDS)
+    if unknown:
+        raise ValueError(f"not draft fields: {', '.join(sorted(unknown))}")
+    locked = Circular.objects.select_for_update(of=("self",)).select_related("issuer").get(pk=circular.pk)
+    if locked.is_issued:
+        raise IssuedCircularError(locked.number)
+    before = {name: getattr(locked, name) for name in fields}
     for name, value in fields.items():
-        if name not in DRAFT_FIELDS:
-            raise ValueError(f"{name} is not a draft field")
-        setattr(circular, name, value)
-    circular.full_clean()
-    circular.save()
-    return circular
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save()
+    record_changes(
+        locked,
+        {name: (before[name], getattr(locked, name)) for name in fields if name not in UNRECORDED_FIELDS},
+        by=user,
+    )
+    return locked
 
 
 def _next_number(issuer: DocumentIssuer, year: int) -> int:
@@ -82,9 +108,14 @@ def circular_issue(circular_id: int, *, user=None) -> Circular:
     except Exception:
         circular.pdf.delete(save=False)  # no file without its row
         raise
+    record(circular, by=user, action=ChangeAction.ISSUED, field="number", new=circular.number)
+    if circular.supersedes_id:
+        # The corrected circular's history names the correction that replaces it.
+        record(circular.supersedes, by=user, action=ChangeAction.ISSUED, field="corrected_by", new=circular.number)
     return circular
 
 
+@transaction.atomic
 def circular_correct(circular: Circular, *, user=None) -> Circular:
     """A correction of an issued circular: a new draft with its text, pointing back at it."""
     fields = {name: getattr(circular, name) for name in DRAFT_FIELDS}
@@ -92,4 +123,5 @@ def circular_correct(circular: Circular, *, user=None) -> Circular:
     correction = circular_create(issuer=circular.issuer, user=user, **fields)
     correction.supersedes = circular
     correction.save(update_fields=["supersedes"])
+    record(correction, by=user, field="supersedes", new=circular)
     return correction

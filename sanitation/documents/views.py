@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
+from sanitation.core.history import history_of
 from sanitation.organisations.access import scope_by_organisation
 
 from . import selectors, services
@@ -49,7 +50,7 @@ def circular_detail(request, pk: int):
     return render(
         request,
         "documents/circular_detail.html",
-        {"circular": circular, "can_change": can_change, "corrections": corrections},
+        {"circular": circular, "can_change": can_change, "corrections": corrections, "history": history_of(circular)},
     )
 
 
@@ -98,8 +99,13 @@ def circular_edit(request, pk: int):
         return redirect("documents:circular-detail", circular.pk)
     form = CircularForm(request.POST or None, instance=circular, issuers=selectors.issuers_for(request.user))
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Draft saved."))
+        fields = {name: value for name, value in form.cleaned_data.items() if name != "issuer"}
+        try:
+            services.circular_update(circular, user=request.user, **fields)
+        except IssuedCircularError:  # issued by someone else while this form was open
+            messages.error(request, _("An issued circular cannot be changed; make a correction instead."))
+        else:
+            messages.success(request, _("Draft saved."))
         return redirect("documents:circular-detail", circular.pk)
     return _form_page(request, form, circular)
 

@@ -163,7 +163,9 @@ def prepare(*, district, start: datetime.date, end: datetime.date) -> dict:
     Returns counts: assignments (of the day), assignments_created, overdue_marked (by this call, in
     the district), newly_overdue (marked on the day, by whichever run), notified (people)."""
     day = start
-    planned_before = Assignment.objects.filter(day=day, site__street__parent=district).count()
+    planned_before = Assignment.objects.filter(
+        day=day, site__street__parent=district, site__deleted_at__isnull=True
+    ).count()
     marking_since = timezone.now()
     assignments = rotation.assignments_plan(district=district, day=day)
     rectifications_mark_overdue(today=day)
@@ -204,6 +206,7 @@ def collect(*, district, start: datetime.date, end: datetime.date) -> dict:
             inspection__street__parent=district,
             inspection__inspected_at__gte=since,
             inspection__inspected_at__lt=until,
+            inspection__deleted_at__isnull=True,
         )
         .values("problem_type_id", "problem_type__name", "problem_type__order")
         .annotate(count=Count("pk"))
@@ -212,7 +215,7 @@ def collect(*, district, start: datetime.date, end: datetime.date) -> dict:
 
     clerks: dict[int, dict] = {}
     for row in (
-        Assignment.objects.filter(day=day, site__street__parent=district)
+        Assignment.objects.filter(day=day, site__street__parent=district, site__deleted_at__isnull=True)
         .values(
             "clerk_id",
             "clerk__display_name",

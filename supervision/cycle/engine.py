@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from sanitation.core.history import record
+from sanitation.core.models import ChangeAction
 from sanitation.documents.models import CircularKind
 from sanitation.documents.services import circular_create, circular_issue, circular_update
 
@@ -248,6 +250,10 @@ def _run_make(*, run_id: int, day, written: "_WrittenFiles") -> CycleRun:
     report.generations += 1
     report.save()
     if first_time:
+        record(report, by=run.started_by, action=ChangeAction.CREATED, new=report.title)
+    else:
+        record(report, by=run.started_by, field="generations", old=report.generations - 1, new=report.generations)
+    if first_time:
         delivery.leaders_notify(report=report)
     run = _run_finish(run, report=report, created=True, output="\n".join([str(message), *notes]))
     if pdf_bytes is not None:
@@ -271,7 +277,7 @@ def _circular_write(*, report: CycleReport, document: base.ReportDocument, writt
     if report.circular is None:
         circular = circular_create(issuer=report.issuer, user=user, **fields)
     else:
-        circular = circular_update(report.circular, **fields)
+        circular = circular_update(report.circular, user=user, **fields)
     if settings.CYCLE_ISSUE_CIRCULARS:
         with base.in_document_language():
             circular = circular_issue(circular.pk, user=user)

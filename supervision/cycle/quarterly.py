@@ -278,7 +278,10 @@ def _subsidy_data(*, district, start, end) -> dict | None:
 def _problems_data(*, district, start, end) -> dict:
     since, until = period_span(start, end)
     problems = Problem.objects.filter(
-        inspection__street__parent=district, inspection__inspected_at__gte=since, inspection__inspected_at__lt=until
+        inspection__street__parent=district,
+        inspection__inspected_at__gte=since,
+        inspection__inspected_at__lt=until,
+        inspection__deleted_at__isnull=True,
     ).order_by()
     by_type = (
         problems.values("problem_type_id", "problem_type__name", "problem_type__order")

@@ -120,8 +120,10 @@ def _assignments(*, district, start, end) -> tuple[dict[int, dict], list[dict]]:
     """Assigned and done per street and per clerk. Done: the site was inspected on that day,
     by whoever (the assignment's own link is set only for the assigned day's first inspection)."""
     inspected_that_day = Inspection.objects.filter(site=OuterRef("site_id"), inspected_at__date=OuterRef("day"))
-    done = Q(inspection__isnull=False) | Exists(inspected_that_day)
-    rows = Assignment.objects.filter(day__gte=start, day__lte=end, site__street__parent=district)
+    done = Q(inspection__isnull=False, inspection__deleted_at__isnull=True) | Exists(inspected_that_day)
+    rows = Assignment.objects.filter(
+        day__gte=start, day__lte=end, site__street__parent=district, site__deleted_at__isnull=True
+    )
     by_street = {
         row["site__street_id"]: {"assigned": row["assigned"], "done": row["done"]}
         for row in rows.values("site__street_id")
@@ -207,7 +209,10 @@ def collect(*, district, start: datetime.date, end: datetime.date) -> dict:
     by_kind = [{"kind": kind, "count": counted_kinds[kind]} for kind in InspectionKind.values if kind in counted_kinds]
 
     problems = Problem.objects.filter(
-        inspection__street__parent=district, inspection__inspected_at__gte=since, inspection__inspected_at__lt=until
+        inspection__street__parent=district,
+        inspection__inspected_at__gte=since,
+        inspection__inspected_at__lt=until,
+        inspection__deleted_at__isnull=True,
     )
     problems_by_type = [
         {"type": row["problem_type__name"], "count": row["count"]}
@@ -257,7 +262,12 @@ def collect(*, district, start: datetime.date, end: datetime.date) -> dict:
             "last_inspected": timezone.localdate(row["last_at"]).isoformat() if row["last_at"] else None,
         }
         for row in sites.filter(~Exists(inspected_since(month_since)))
-        .annotate(last_at=Max("inspections__inspected_at", filter=Q(inspections__inspected_at__lt=until)))
+        .annotate(
+            last_at=Max(
+                "inspections__inspected_at",
+                filter=Q(inspections__inspected_at__lt=until, inspections__deleted_at__isnull=True),
+            )
+        )
         .values("street__name", "name", "last_at")
         .order_by("street__sort_order", "street__path", "name")
     ]

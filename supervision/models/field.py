@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from classification.models import Site, SiteKind
+from sanitation.core.models import SoftDeletable
 from sanitation.organisations.models import Unit, UnitKind
 
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
@@ -227,7 +228,11 @@ class InspectionKind(models.TextChoices):
     JOINT = "joint", _("Joint enforcement")  # 联合执法
 
 
-class Inspection(models.Model):
+class Inspection(SoftDeletable):
+    """What a clerk found at a site. Deleting one (soft, inspections.inspection_delete) takes it,
+    its problems and its rectifications out of every list, score and report still to be made;
+    an issued circular that counted it keeps what it said."""
+
     site = models.ForeignKey(Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="inspections")
     # The site's street when inspected: reports group and scope by it without a join.
     street = models.ForeignKey(
@@ -340,8 +345,9 @@ OPEN_STATES = (
 )
 
 
-class Rectification(models.Model):
-    """A problem the responsible unit must put right, followed to closure."""
+class Rectification(SoftDeletable):
+    """A problem the responsible unit must put right, followed to closure. Deleted (soft) with
+    its inspection, and restored with it."""
 
     problem = models.OneToOneField(
         Problem, verbose_name=_("problem"), on_delete=models.PROTECT, related_name="rectification"

@@ -56,7 +56,7 @@ def month_filter(month: datetime.date) -> dict:
 
 
 def test_seed_builds_the_designed_world_in_bulk_and_a_second_run_creates_nothing(seeded):
-    created, queries, seconds = seeded
+    created, queries, _seconds = seeded  # the time is for make bench
     estates = Site.objects.filter(kind__in=ESTATES).count()
     assert created == {
         "sites": 100,
@@ -68,7 +68,6 @@ def test_seed_builds_the_designed_world_in_bulk_and_a_second_run_creates_nothing
         "participation counts": HouseholdParticipation.objects.count(),
     }
     assert queries < 500, "the seed must insert in bulk"
-    assert seconds < 15
     assert CollectionRecord.objects.count() == 100 * record_days()
     assert CollectionRecord.objects.values("site", "collected_on").distinct().count() == 100 * record_days()
 

@@ -4,12 +4,13 @@ from datetime import date
 
 import pytest
 from django.conf import settings
-from django.contrib.admin.models import LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from classification.models import Site, SiteKind
+from sanitation.core.history import history_of
+from sanitation.core.models import ChangeAction
 from sanitation.organisations.models import Role, Unit
 
 from ..factories import SiteFactory, member
@@ -101,7 +102,7 @@ def test_clerk_adds_a_site(client, clerk_a, district_a):
         420,
         date(2026, 5, 1),
     )
-    assert LogEntry.objects.get(object_id=str(site.pk)).user == clerk_a
+    assert [(c.action, c.new, c.user) for c in history_of(site)] == [(ChangeAction.CREATED, "幸福里", clerk_a)]
 
 
 def test_the_community_must_belong_to_the_street(client, clerk_a, district_a):
