@@ -11,7 +11,7 @@ from sanitation.documents.models import Circular
 from sanitation.organisations.models import Unit
 
 from .models import Plan
-from .services import plan_import, plan_preview
+from .services import plan_circular_link, plan_import, plan_preview
 
 SEED_PLANS = [
     # seed file, issuing unit, number of the circular that issued it
@@ -29,7 +29,8 @@ def seed() -> dict:
             continue
         text = (Path(settings.SEEDS_DIR) / name).read_text(encoding="utf-8")
         plan = plan_import(plan_preview(text, issuer=issuer))
-        plan.circular = Circular.objects.filter(number=number).first()
-        plan.save(update_fields=["circular"])
+        circular = Circular.objects.filter(number=number).first()
+        if circular is not None:
+            plan_circular_link(plan, circular)
         created += 1
     return {"plans": created}

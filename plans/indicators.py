@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db import transaction
 from django.utils import timezone
+
+from sanitation.core.history import record, shown
 
 from .models import Indicator
 
@@ -39,11 +42,22 @@ def provider_choices() -> list[tuple[str, str]]:
     return [(p.key, p.label) for p in sorted(_providers.values(), key=lambda p: p.key)]
 
 
-def indicator_enter(indicator: Indicator, value: Decimal) -> Indicator:
+@transaction.atomic
+def indicator_enter(indicator: Indicator, value: Decimal, *, by=None) -> Indicator:
+    """The actual value typed in by a person: a line in the item's history."""
+    before = indicator.actual_value
+    _actual_set(indicator, value)
+    if before is None or before != value:
+        new = f"{indicator.name}: {shown(value)}{indicator.unit}"
+        old = f"{indicator.name}: {shown(before)}{indicator.unit}" if before is not None else ""
+        record(indicator.item, by=by, field="indicators", old=old, new=new)
+    return indicator
+
+
+def _actual_set(indicator: Indicator, value: Decimal) -> None:
     indicator.actual_value = value
     indicator.actual_at = timezone.now()
     indicator.save(update_fields=["actual_value", "actual_at"])
-    return indicator
 
 
 def indicator_refresh(indicator: Indicator, as_of: date | None = None) -> Indicator:
@@ -53,5 +67,6 @@ def indicator_refresh(indicator: Indicator, as_of: date | None = None) -> Indica
         return indicator
     value = registered.compute(indicator, as_of or timezone.localdate())
     if value is not None:
-        indicator_enter(indicator, Decimal(value).quantize(Decimal("0.01")))
+        # Computed, not changed by anyone: the item's history would only fill with refreshes.
+        _actual_set(indicator, Decimal(value).quantize(Decimal("0.01")))
     return indicator

@@ -2,11 +2,12 @@
 lead and assist each item, its indicators and the progress units report on it."""
 
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from sanitation.core.models import LiveManager, SoftDeletable
 from sanitation.organisations.models import Unit
 
 
@@ -33,7 +34,13 @@ class Category(models.Model):
         return self.name
 
 
-class Plan(models.Model):
+class Plan(SoftDeletable):
+    """An annual plan. Deleting one is soft (it may have been issued): its items go with it from
+    every page, list and report, and come back when it is restored."""
+
+    # History keys that are not fields: an item added to the plan or removed from it.
+    HISTORY_LABELS = {"item_added": _("item added"), "item_removed": _("item removed")}
+
     issuer = models.ForeignKey(Unit, verbose_name=_("issuing unit"), on_delete=models.PROTECT, related_name="plans")
     year = models.PositiveSmallIntegerField(_("year"))
     title = models.CharField(_("title"), max_length=200)
@@ -53,7 +60,12 @@ class Plan(models.Model):
         verbose_name = _("plan")
         verbose_name_plural = _("plans")
         ordering = ["-year", "issuer__path"]
-        constraints = [models.UniqueConstraint(fields=["issuer", "year", "title"], name="plan_unique_title")]
+        constraints = [
+            # A deleted plan does not stop its unit from importing the plan again.
+            models.UniqueConstraint(
+                fields=["issuer", "year", "title"], condition=Q(deleted_at__isnull=True), name="plan_unique_title"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -86,7 +98,19 @@ class NumberStyle(models.TextChoices):
     ARABIC = "arabic", "1."  # runs through the plan
 
 
-class Item(models.Model):
+class ItemManager(LiveManager):
+    """Items in use: not deleted, in a plan not deleted. A subquery rather than a join, so that
+    select_for_update() locks the item alone and values()/annotate() group as before."""
+
+    def get_queryset(self):
+        deleted_plans = Plan.all_objects.filter(pk=OuterRef("plan_id"), deleted_at__isnull=False)
+        return super().get_queryset().exclude(Exists(deleted_plans))
+
+
+class Item(SoftDeletable):
+    # History keys that are not fields of the item: its milestones and indicators are rows of their own.
+    HISTORY_LABELS = {"milestones": _("milestones"), "indicators": _("indicators")}
+
     plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="items")
     chapter = models.ForeignKey(Chapter, verbose_name=_("chapter"), on_delete=models.CASCADE, related_name="items")
     number = models.PositiveSmallIntegerField(_("number"))
@@ -105,6 +129,8 @@ class Item(models.Model):
     # The lead units' latest reported percent; with the deadline it gives the status.
     percent = models.PositiveSmallIntegerField(_("progress"), default=0, validators=[MaxValueValidator(100)])
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
+
+    objects = ItemManager()
 
     class Meta:
         verbose_name = _("plan item")
@@ -221,32 +247,6 @@ class ProgressReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} · {self.unit} · {self.month:%Y-%m}"
-
-
-class ItemChange(models.Model):
-    """History of an item: who changed what, when."""
-
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="changes")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    at = models.DateTimeField(auto_now_add=True)
-    field = models.CharField(max_length=50)
-    old = models.TextField(blank=True)
-    new = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"{self.item} · {self.field}"
-
-    @property
-    def field_label(self) -> str:
-        try:
-            field = Item._meta.get_field(self.field)
-        except FieldDoesNotExist:
-            return self.field
-        # A reverse relation (milestones) has no verbose_name of its own.
-        return getattr(field, "verbose_name", None) or field.related_model._meta.verbose_name_plural
 
 
 class ReminderKind(models.TextChoices):

@@ -15,9 +15,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sanitation.core.history import record
 from sanitation.organisations.models import Unit, User
 
-from .models import Acknowledgement, Item, ItemChange, ProgressReport, Reminder, ReminderKind
+from .models import Acknowledgement, Item, ProgressReport, Reminder, ReminderKind
 from .selectors import DUE_SOON_DAYS
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -123,7 +124,7 @@ def _item_percent_update(item: Item, user) -> None:
     percent = min(latest.values(), default=0)
     if percent == item.percent:
         return
-    ItemChange.objects.create(item=item, user=user, field="percent", old=str(item.percent), new=str(percent))
+    record(item, by=user, field="percent", old=item.percent, new=percent)
     item.percent = percent
     item.completed_on = timezone.localdate() if percent >= 100 else None
     item.save(update_fields=["percent", "completed_on"])

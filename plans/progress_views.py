@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -10,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sanitation.core.history import history_of
 from sanitation.organisations.access import units_visible_to
 from sanitation.organisations.models import Unit
 
@@ -22,8 +22,7 @@ from .models import Item, ProgressReport
 @login_required
 def board(request, plan_id: int):
     plan = get_object_or_404(selectors.plans_visible_to(request.user).select_related("issuer", "circular"), pk=plan_id)
-    units = Unit.objects.filter(Q(led_items__plan=plan) | Q(assisted_items__plan=plan)).distinct().order_by("path")
-    filter_form = BoardFilterForm(request.GET or None, units=units)
+    filter_form = BoardFilterForm(request.GET or None, units=selectors.plan_units(plan))
     all_items = selectors.with_status(plan.items.all())
     items = selectors.item_filter(all_items, **filter_form.filters())
     context = {
@@ -35,6 +34,7 @@ def board(request, plan_id: int):
         "without_lead": items.filter(lead_units__isnull=True).count(),
         "can_keep": selectors.plans_changeable_by(request.user).filter(pk=plan.pk).exists(),
         "status_labels": selectors.ItemStatus.LABELS,
+        "history": history_of(plan),
     }
     return render(request, "plans/board.html", context)
 
@@ -60,7 +60,7 @@ def item_detail(request, item_id: int):
         "to_acknowledge": [unit for unit in reporting_units if unit.pk in lead_ids and unit.pk not in acknowledged],
         "report_form": form if reporting_units else None,
         "reports": item.reports.select_related("unit", "created_by"),
-        "history": item.changes.select_related("user")[:50],
+        "history": history_of(item),
         "can_keep": selectors.plans_changeable_by(request.user).filter(pk=item.plan_id).exists(),
         "milestones": item.milestones.all(),
         "milestone_form": MilestoneForm(),
@@ -73,7 +73,8 @@ def item_detail(request, item_id: int):
 def item_acknowledge(request, item_id: int):
     item = _visible_item(request, item_id)
     units = {unit.pk: unit for unit in selectors.units_reporting_for(request.user, item)}
-    unit = units.get(int(request.POST.get("unit", 0) or 0))
+    unit_id = request.POST.get("unit", "")
+    unit = units.get(int(unit_id)) if unit_id.isdecimal() and len(unit_id) <= 18 else None
     if unit is None:
         raise Http404
     try:
@@ -126,7 +127,7 @@ def indicator_update(request, item_id: int):
     form = IndicatorValueForm(request.POST)
     if form.is_valid():
         indicator = get_object_or_404(item.indicators, pk=form.cleaned_data["indicator"], provider="")
-        indicator_enter(indicator, form.cleaned_data["value"])
+        indicator_enter(indicator, form.cleaned_data["value"], by=request.user)
         messages.success(request, _("Saved."))
     else:
         messages.error(request, _("Enter the actual value as a number."))
@@ -138,8 +139,10 @@ def indicator_update(request, item_id: int):
 def milestone_update(request, item_id: int):
     """Add a milestone, or mark one done (POST done=<id>)."""
     item = get_object_or_404(Item, pk=item_id, plan__in=selectors.plans_changeable_by(request.user))
-    if request.POST.get("done"):
-        milestone = get_object_or_404(item.milestones, pk=request.POST["done"], done_on__isnull=True)
+    if done := request.POST.get("done"):
+        if not (done.isdecimal() and len(done) <= 18):
+            raise Http404
+        milestone = get_object_or_404(item.milestones, pk=done, done_on__isnull=True)
         services.milestone_done(milestone, done_on=timezone.localdate(), user=request.user)
         return redirect("plans:item", item.pk)
     form = MilestoneForm(request.POST)

@@ -48,12 +48,14 @@ def plans_visible_to(user) -> QuerySet[Plan]:
 
 def with_item_counts(plans: QuerySet[Plan], today: date | None = None) -> QuerySet[Plan]:
     """Each plan's items, done and overdue, counted in the same query (the rules of
-    with_status: done at 100%, else overdue past the deadline)."""
+    with_status: done at 100%, else overdue past the deadline). Deleted items do not count:
+    the join does not go through Item's manager, so it says so itself."""
     today = today or timezone.localdate()
+    live = Q(items__deleted_at__isnull=True)
     return plans.annotate(
-        item_count=Count("items"),
-        done_count=Count("items", filter=Q(items__percent__gte=100)),
-        overdue_count=Count("items", filter=Q(items__percent__lt=100, items__deadline__lt=today)),
+        item_count=Count("items", filter=live),
+        done_count=Count("items", filter=live & Q(items__percent__gte=100)),
+        overdue_count=Count("items", filter=live & Q(items__percent__lt=100, items__deadline__lt=today)),
     )
 
 
@@ -165,5 +167,13 @@ def board_items(items: QuerySet[Item]) -> QuerySet[Item]:
     )
 
 
+def plan_units(plan: Plan) -> QuerySet[Unit]:
+    """The units that lead or assist an item of the plan still in it."""
+    items = plan.items.all()
+    return Unit.objects.filter(Q(led_items__in=items) | Q(assisted_items__in=items)).distinct().order_by("path")
+
+
 def reminders_of(unit: Unit, limit: int = 20) -> QuerySet[Reminder]:
-    return Reminder.objects.filter(unit=unit).select_related("item__plan")[:limit]
+    """The unit's latest reminders about items still in a plan."""
+    reminders = Reminder.objects.filter(unit=unit, item__in=Item.objects.all())
+    return reminders.select_related("item__plan")[:limit]

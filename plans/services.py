@@ -1,4 +1,5 @@
-"""Writing plans: importing one from its document, and issuing it as a circular."""
+"""Writing plans: importing one from its document, issuing it as a circular, changing and deleting
+its items. Every write records who did what in the history of the plan or item (core.Change)."""
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -8,12 +9,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sanitation.core.deletion import restore, soft_delete
+from sanitation.core.history import record, record_changes
+from sanitation.core.models import Change, ChangeAction
 from sanitation.documents.models import Circular, CircularKind, DocumentIssuer, IssuedCircularError
 from sanitation.documents.services import circular_create, circular_issue
 from sanitation.organisations.models import Unit
 from sanitation.organisations.selectors import UnitDirectory
 
-from .models import Category, Chapter, Indicator, Item, ItemChange, Milestone, NumberStyle, Plan, SubPoint
+from .history import created_record, lines_record
+from .models import Category, Chapter, Indicator, Item, Milestone, NumberStyle, Plan, SubPoint
 from .plan_text import ParsedItem, ParsedPlan, chinese_numeral, parse_plan
 
 # The one sentence of a 印发 notice; the plan follows as its attachment.
@@ -128,8 +133,10 @@ def plan_import(preview: ImportPreview, *, title: str = "", user=None) -> Plan:
     plan = Plan.objects.create(
         issuer=preview.issuer, year=preview.year, title=plan_title, source_text=_source(parsed), created_by=user
     )
+    record(plan, by=user, action=ChangeAction.CREATED, new=plan.title)
     categories = list(Category.objects.all())
     position = 0
+    items = []
     for parsed_chapter in parsed.chapters:
         category = preview.categories.get(parsed_chapter.number)
         chapter = Chapter.objects.create(
@@ -137,9 +144,12 @@ def plan_import(preview: ImportPreview, *, title: str = "", user=None) -> Plan:
         )
         for parsed_item in parsed_chapter.items:
             position += 1
-            _save_item(
-                plan, chapter, parsed_item, position, preview, _sub_category(parsed_item.text, category, categories)
+            items.append(
+                _save_item(
+                    plan, chapter, parsed_item, position, preview, _sub_category(parsed_item.text, category, categories)
+                )
             )
+    created_record(items, by=user)
     return plan
 
 
@@ -215,7 +225,8 @@ def _path_prefixes(path: str) -> list[str]:
 
 def plan_issue(plan: Plan, *, user=None, recipients: str = "", written_on: date | None = None):
     """Issue the plan as its 关于印发《…》的通知: a numbered circular whose attachment is the
-    plan. Issuing again (a double click, a retry) gives the circular already issued."""
+    plan. Issuing again (a double click, a retry) gives the circular already issued, and writes
+    no second "issued" line in the plan's history."""
     issuer = issuer_for(plan)
     if issuer is None:
         raise PlanImportError([_("The unit issuing this plan has no document number prefix yet (公文 → issuers).")])
@@ -232,62 +243,98 @@ def plan_issue(plan: Plan, *, user=None, recipients: str = "", written_on: date 
                 written_on=written_on or timezone.localdate(),
             )
             plan.save(update_fields=["circular"])
-    try:
-        return circular_issue(plan.circular_id, user=user)
-    except IssuedCircularError:
-        return Circular.objects.get(pk=plan.circular_id)
+    with transaction.atomic():
+        try:
+            circular = circular_issue(plan.circular_id, user=user)
+        except IssuedCircularError:
+            return Circular.objects.get(pk=plan.circular_id)
+        record(plan, by=user, action=ChangeAction.ISSUED, field="circular", new=circular.number)
+    return circular
+
+
+def plan_circular_link(plan: Plan, circular: Circular, *, user=None) -> Plan:
+    """Link a plan to the circular that issued it outside the system (an older plan brought in
+    with its number): the plan's history says it was issued with that number."""
+    plan.circular = circular
+    plan.save(update_fields=["circular"])
+    record(plan, by=user, action=ChangeAction.ISSUED, field="circular", new=circular.number)
+    return plan
 
 
 EDITABLE_ITEM_FIELDS = ("title", "text", "category", "deadline")
 EDITABLE_ITEM_UNITS = ("lead_units", "assisting_units")
 
 
-def _shown(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple | set):
-        return "、".join(sorted(str(each) for each in value))
-    return str(value)
+def _unit_names(units) -> list[str]:
+    return sorted(str(unit) for unit in units)
 
 
 @transaction.atomic
-def item_update(item: Item, *, user=None, **changes) -> list[ItemChange]:
+def item_update(item: Item, *, user=None, **changes) -> list[Change]:
     """Change an item's fields and units, and write down who changed what."""
     item = Item.objects.select_for_update().get(pk=item.pk)
-    history = []
+    diffs = {}
     for name, value in changes.items():
         if name in EDITABLE_ITEM_FIELDS:
             old = getattr(item, name)
             if old != value:
                 setattr(item, name, value)
-                history.append(ItemChange(item=item, user=user, field=name, old=_shown(old), new=_shown(value)))
+                diffs[name] = (old, value)
         elif name in EDITABLE_ITEM_UNITS:
             manager = getattr(item, name)
             old = set(manager.all())
             if old != set(value):
                 manager.set(value)
-                history.append(ItemChange(item=item, user=user, field=name, old=_shown(old), new=_shown(value)))
+                diffs[name] = (_unit_names(old), _unit_names(value))
         else:
             raise ValueError(f"{name} is not an editable item field")
     item.full_clean()
     item.save()
-    return ItemChange.objects.bulk_create(history)
+    return record_changes(item, diffs, by=user)
+
+
+def items_added_record(plan: Plan, items: list[Item], *, by=None) -> None:
+    """Items added to a plan after its import: created in their own history, added in the plan's."""
+    created_record(items, by=by)
+    lines_record(plan, field="item_added", values=items, by=by)
+
+
+@transaction.atomic
+def item_delete(item: Item, *, by=None, reason: str = "") -> None:
+    """Take an item out of its plan. Soft: an issued plan's circular still names it, its reports
+    stay, and restoring it (item_restore) brings it back where it was."""
+    item = Item.all_objects.select_for_update().get(pk=item.pk)
+    if item.deleted_at is not None:
+        return
+    soft_delete(item, by=by, reason=reason)
+    record(item.plan, by=by, field="item_removed", old=str(item))
+
+
+@transaction.atomic
+def item_restore(item: Item, *, by=None) -> None:
+    item = Item.all_objects.select_for_update().get(pk=item.pk)
+    if item.deleted_at is None:
+        return
+    restore(item, by=by)
+    record(item.plan, by=by, field="item_added", new=str(item))
 
 
 def milestone_add(item: Item, *, title: str, due_on: date, user=None) -> Milestone:
-    milestone = Milestone.objects.create(item=item, title=title, due_on=due_on)
-    ItemChange.objects.create(item=item, user=user, field="milestones", new=f"{title}（{due_on:%Y-%m-%d}）")
+    with transaction.atomic():
+        milestone = Milestone.objects.create(item=item, title=title, due_on=due_on)
+        record(item, by=user, field="milestones", new=f"{title}（{due_on:%Y-%m-%d}）")
     return milestone
 
 
 def milestone_done(milestone: Milestone, *, done_on: date, user=None) -> Milestone:
-    milestone.done_on = done_on
-    milestone.save(update_fields=["done_on"])
-    ItemChange.objects.create(
-        item=milestone.item,
-        user=user,
-        field="milestones",
-        old=milestone.title,
-        new=f"{milestone.title} ✓ {done_on:%Y-%m-%d}",
-    )
+    with transaction.atomic():
+        milestone.done_on = done_on
+        milestone.save(update_fields=["done_on"])
+        record(
+            milestone.item,
+            by=user,
+            field="milestones",
+            old=milestone.title,
+            new=f"{milestone.title} ✓ {done_on:%Y-%m-%d}",
+        )
     return milestone

@@ -1,12 +1,16 @@
-"""Plan pages: the list, importing a plan from its document, issuing it as a circular."""
+"""Plan pages: the list, importing a plan from its document, issuing it as a circular, editing and
+removing an item."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from sanitation.core.history import history_of
 from sanitation.documents.models import IssuedCircularError
 from sanitation.organisations.access import units_changeable_by
 from sanitation.organisations.models import Unit
@@ -14,6 +18,14 @@ from sanitation.organisations.models import Unit
 from . import selectors, services
 from .forms import ItemForm, PlanDocumentForm
 from .models import Item
+
+
+class ItemDeleteForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why is the item removed from the plan?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 @login_required
@@ -82,8 +94,24 @@ def item_edit(request, item_id: int):
         changes = services.item_update(item, user=request.user, **form.cleaned_data)
         messages.success(request, _("Saved: %(count)d changes.") % {"count": len(changes)})
         return redirect("plans:item", item.pk)
-    history = item.changes.select_related("user")[:50]
-    return render(request, "plans/item_form.html", {"form": form, "item": item, "history": history})
+    context = {"form": form, "item": item, "history": history_of(item), "delete_form": ItemDeleteForm()}
+    return render(request, "plans/item_form.html", context)
+
+
+@login_required
+@require_POST
+def item_delete(request, item_id: int):
+    """Take the item out of its plan (soft: restored in the admin)."""
+    plans = selectors.plans_changeable_by(request.user)
+    item = get_object_or_404(Item.objects.select_related("plan"), pk=item_id, plan__in=plans)
+    form = ItemDeleteForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("plans:item-edit", item.pk)
+    services.item_delete(item, by=request.user, reason=form.cleaned_data["reason"])
+    messages.success(request, _("Item %(item)s removed from the plan.") % {"item": item})
+    return redirect("plans:board", item.plan_id)
 
 
 urlpatterns = [
@@ -91,4 +119,5 @@ urlpatterns = [
     path("import/", plan_import, name="plan-import"),
     path("<int:plan_id>/issue/", plan_issue, name="plan-issue"),
     path("items/<int:item_id>/edit/", item_edit, name="item-edit"),
+    path("items/<int:item_id>/delete/", item_delete, name="item-delete"),
 ]

@@ -157,6 +157,7 @@ REGISTRY: dict[str, Entry] = {
     "documents:circular-correct": Entry(issued_circular),
     "plans:plan-issue": Entry(plan),
     "plans:item-edit": Entry(item),
+    "plans:item-delete": Entry(item),
     "plans:board": Entry(plan),
     "plans:item": Entry(item),
     "plans:item-acknowledge": Entry(item),

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from sanitation.core.admin_history import HistoryAdminMixin
+
 from ..registry_access import registry_visible_to
 from .models import Branch, BranchTerm, BranchYearPlan
 
@@ -28,7 +30,7 @@ class YearPlanInline(_ReadOnlyInline):
 
 
 @admin.register(Branch)
-class BranchAdmin(admin.ModelAdmin):
+class BranchAdmin(HistoryAdminMixin, admin.ModelAdmin):
     list_display = ["name", "organisation", "field", "tier", "status"]
     list_filter = ["tier", "status"]
     search_fields = ["name", "field"]

@@ -1,5 +1,5 @@
 """The association's branches (分支机构): who they are, their terms of office (届), their
-yearly work targets and the secretariat's assessment of them, and the history of changes.
+yearly work targets and the secretariat's assessment of them. Their history is core.Change.
 
 Branches are managed by tier (分级分类管理): the tier sets what the secretariat expects of
 a branch and how closely it follows it. The current term is the latest one; a branch
@@ -7,7 +7,7 @@ whose current term has ended is due for renewal (换届).
 """
 
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -54,6 +54,10 @@ def grade_for(score: int) -> str:
 
 
 class Branch(models.Model):
+    # History keys that are not fields of the branch: its terms, targets and assessments.
+    TERMS, TARGETS, ASSESSMENT = "terms", "targets", "assessment"
+    HISTORY_LABELS = {TERMS: _("term"), TARGETS: _("work targets"), ASSESSMENT: _("assessment")}
+
     organisation = models.ForeignKey(
         Unit,
         verbose_name=_("organisation"),
@@ -190,59 +194,3 @@ class BranchYearPlan(models.Model):
     @property
     def is_assessed(self) -> bool:
         return self.score is not None
-
-
-class BranchChange(models.Model):
-    """History of a branch: who changed what, when (fields, terms, targets, assessments)."""
-
-    TERMS, TARGETS, ASSESSMENT, CREATED = "terms", "targets", "assessment", "created"
-    LABELS = {
-        TERMS: _("term"),
-        TARGETS: _("work targets"),
-        ASSESSMENT: _("assessment"),
-        CREATED: _("branch registered"),
-    }
-
-    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="changes")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    at = models.DateTimeField(auto_now_add=True)
-    field = models.CharField(max_length=50)
-    old = models.TextField(blank=True)
-    new = models.TextField(blank=True)
-
-    class Meta:
-        verbose_name = _("branch change")
-        verbose_name_plural = _("branch changes")
-        ordering = ["-at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"{self.branch} · {self.field}"
-
-    def _field(self):
-        if self.field in self.LABELS:  # terms, targets, assessment: not fields of the branch
-            return None
-        try:
-            return Branch._meta.get_field(self.field)
-        except FieldDoesNotExist:  # a field since removed
-            return None
-
-    @property
-    def field_label(self) -> str:
-        if self.field in self.LABELS:
-            return str(self.LABELS[self.field])
-        field = self._field()
-        return str(field.verbose_name) if field else self.field
-
-    def _shown(self, value: str) -> str:
-        field = self._field()
-        if field is not None and field.choices:
-            return str(dict(field.flatchoices).get(value, value))
-        return value
-
-    @property
-    def old_shown(self) -> str:
-        return self._shown(self.old)
-
-    @property
-    def new_shown(self) -> str:
-        return self._shown(self.new)

@@ -1,5 +1,5 @@
 """Writes to the branch registry. Each one locks the branch, checks, writes, and records
-who did what in the branch's history (BranchChange)."""
+who did what in the branch's history (core.Change)."""
 
 from datetime import date
 
@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from sanitation.core.history import record, record_changes
+from sanitation.core.models import Change, ChangeAction
 from sanitation.organisations.models import Unit, UnitKind
 
 from .models import (
@@ -14,7 +16,6 @@ from .models import (
     TERM_ENDS_BEFORE_START,
     AssessmentGrade,
     Branch,
-    BranchChange,
     BranchTerm,
     BranchYearPlan,
     grade_for,
@@ -69,28 +70,28 @@ def branch_create(*, organisation: Unit, by, name: str, **values) -> Branch:
     _check_unit(organisation, branch.unit)
     branch.full_clean()
     branch.save()
-    BranchChange.objects.create(branch=branch, user=by, field=BranchChange.CREATED, new=branch.name)
+    record(branch, by=by, action=ChangeAction.CREATED, new=branch.name)
     return branch
 
 
 @transaction.atomic
-def branch_update(*, branch: Branch, by, **changes) -> list[BranchChange]:
+def branch_update(*, branch: Branch, by, **changes) -> list[Change]:
     """Change a branch's fields, and write down each change."""
     branch = _lock(branch)
-    history = []
+    diffs = {}
     for name, value in changes.items():
         if name not in EDITABLE_BRANCH_FIELDS:
             raise ValueError(f"{name} is not an editable branch field")
         old = getattr(branch, name)
         if old != value:
             setattr(branch, name, value)
-            history.append(BranchChange(branch=branch, user=by, field=name, old=_shown(old), new=_shown(value)))
-    if not history:
+            diffs[name] = (old, value)
+    if not diffs:
         return []
     _check_unit(branch.organisation, branch.unit)
     branch.full_clean()
     branch.save()
-    return BranchChange.objects.bulk_create(history)
+    return record_changes(branch, diffs, by=by)
 
 
 # Terms ------------------------------------------------------------------------------------
@@ -154,7 +155,7 @@ def branch_term_renew(
     term.full_clean()
     term.save()
     old = term_text(terms[0]) if terms else ""
-    BranchChange.objects.create(branch=branch, user=by, field=BranchChange.TERMS, old=old, new=term_text(term))
+    record(branch, by=by, field=Branch.TERMS, old=old, new=term_text(term))
     return term
 
 
@@ -179,7 +180,7 @@ def branch_term_correct(*, term: BranchTerm, by, **changes) -> BranchTerm:
     term.recorded_by = by
     term.full_clean()
     term.save()
-    BranchChange.objects.create(branch=branch, user=by, field=BranchChange.TERMS, old=before, new=after)
+    record(branch, by=by, field=Branch.TERMS, old=before, new=after)
     return term
 
 
@@ -200,7 +201,7 @@ def branch_targets_set(*, branch: Branch, year: int, targets: str, by) -> Branch
         plan.targets, plan.targets_by = targets, by
     plan.full_clean()
     plan.save()
-    BranchChange.objects.create(branch=branch, user=by, field=BranchChange.TARGETS, old=old, new=f"{year}: {targets}")
+    record(branch, by=by, field=Branch.TARGETS, old=old, new=f"{year}: {targets}")
     return plan
 
 
@@ -233,7 +234,5 @@ def branch_assess(
     plan.assessed_by = by
     plan.full_clean()
     plan.save()
-    BranchChange.objects.create(
-        branch=branch, user=by, field=BranchChange.ASSESSMENT, old=old, new=assessment_text(plan)
-    )
+    record(branch, by=by, field=Branch.ASSESSMENT, old=old, new=assessment_text(plan))
     return plan

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sanitation.core.history import history_of
+
 from ..registry_access import may_keep_registries, may_read_registries, registry_organisations
 from . import selectors, services
 from .forms import AssessmentForm, BranchFilterForm, BranchForm, TargetsForm, TermForm
@@ -114,7 +116,7 @@ def _detail(request, branch: Branch, *, status: int = 200, **forms_given):
         "current": current,
         "term_overdue": current is not None and current.ends_on < today,
         "plans": plans,
-        "changes": branch.changes.select_related("user")[:100],
+        "history": history_of(branch),
         "can_keep": can_keep,
         "today": today,
         **forms_shown,

@@ -7,7 +7,7 @@ clean() and a check constraint require or forbid per kind.
 """
 
 from django.conf import settings
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -62,6 +62,9 @@ class MemberStatus(models.TextChoices):
 
 
 class Member(models.Model):
+    # History keys that are not fields of the member: a payment of dues.
+    HISTORY_LABELS = {"dues": _("dues")}
+
     organisation = models.ForeignKey(
         Unit,
         verbose_name=_("organisation"),
@@ -161,48 +164,6 @@ class MemberStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} · {self.old_status} → {self.new_status}"
-
-
-class MemberChange(models.Model):
-    """History of a member's other fields and payments: who changed what, when."""
-
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="changes")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    at = models.DateTimeField(auto_now_add=True)
-    field = models.CharField(max_length=50)
-    old = models.TextField(blank=True)
-    new = models.TextField(blank=True)
-
-    class Meta:
-        ordering = ["-at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"{self.member} · {self.field}"
-
-    def _field(self):
-        try:
-            return Member._meta.get_field(self.field)
-        except FieldDoesNotExist:  # dues, or a field since removed
-            return None
-
-    @property
-    def field_label(self) -> str:
-        field = self._field()
-        return str(field.verbose_name) if field else str(_("dues")) if self.field == "dues" else self.field
-
-    def _shown(self, value: str) -> str:
-        field = self._field()
-        if field is not None and field.choices:
-            return str(dict(field.flatchoices).get(value, value))
-        return value
-
-    @property
-    def old_shown(self) -> str:
-        return self._shown(self.old)
-
-    @property
-    def new_shown(self) -> str:
-        return self._shown(self.new)
 
 
 class MemberDues(models.Model):

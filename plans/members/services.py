@@ -1,5 +1,5 @@
 """Writing the member registry: members, their status and their dues, every change with who
-made it (MemberChange, MemberStatusChange)."""
+made it (the member's history in core.Change; its status changes in MemberStatusChange)."""
 
 from datetime import date
 from decimal import Decimal
@@ -8,9 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanitation.core.history import record, record_changes
+from sanitation.core.models import Change
 from sanitation.organisations.models import Unit
 
-from .models import CouncilPosition, Member, MemberChange, MemberDues, MemberKind, MemberStatus, MemberStatusChange
+from ..history import created_record
+from .models import CouncilPosition, Member, MemberDues, MemberKind, MemberStatus, MemberStatusChange
 
 EDITABLE_FIELDS = (
     "kind",
@@ -70,34 +73,27 @@ def members_add(*, members: list[Member], by=None) -> list[Member]:
         MemberStatusChange(member=member, new_status=member.status, changed_on=member.joined_on, user=by)
         for member in created
     )
+    created_record(created, by=by)
     return created
 
 
 @transaction.atomic
-def member_update(member: Member, *, by=None, **changes) -> list[MemberChange]:
+def member_update(member: Member, *, by=None, **changes) -> list[Change]:
     """Change a member's fields (not its status: see member_status_change) and record each change."""
     member = Member.objects.select_for_update().get(pk=member.pk)
-    history = []
+    diffs = {}
     for name, value in changes.items():
         if name not in EDITABLE_FIELDS:
             raise ValueError(f"{name} is not an editable member field")
         old = getattr(member, name)
         if old != value:
             setattr(member, name, value)
-            history.append(MemberChange(member=member, user=by, field=name, old=_stored(old), new=_stored(value)))
-    if not history:
+            diffs[name] = (old, value)
+    if not diffs:
         return []
     member.full_clean()
     member.save()
-    return MemberChange.objects.bulk_create(history)
-
-
-def _stored(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
+    return record_changes(member, diffs, by=by)
 
 
 @transaction.atomic
@@ -129,7 +125,5 @@ def dues_pay(*, member: Member, year: int, amount: Decimal, paid_on: date, by=No
     dues.paid = dues.amount_paid >= dues.amount_due
     dues.recorded_by = by
     dues.save()
-    MemberChange.objects.create(
-        member=member, user=by, field="dues", new=f"{year}: +{amount:.2f} ({paid_on:%Y-%m-%d}), {dues.amount_paid:.2f}"
-    )
+    record(member, by=by, field="dues", new=f"{year}: +{amount:.2f} ({paid_on:%Y-%m-%d}), {dues.amount_paid:.2f}")
     return dues

@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sanitation.core.history import history_of
+
 from ..registry_access import may_keep_registries, may_read_registries, registry_organisations
 from . import selectors, services
 from .forms import DuesPaymentForm, MemberFilterForm, MemberForm, StatusChangeForm, YearForm
@@ -58,7 +60,7 @@ def member_detail(request, member_id: int):
         "can_keep": can_keep,
         "dues": member.dues.select_related("recorded_by").order_by("-year"),
         "status_changes": member.status_changes.select_related("user"),
-        "changes": member.changes.select_related("user")[:50],
+        "history": history_of(member),
         "status_form": StatusChangeForm(initial={"changed_on": today}),
         "payment_form": DuesPaymentForm(initial={"year": today.year, "paid_on": today}),
     }

@@ -1,10 +1,21 @@
 from django.contrib import admin
 
+from sanitation.core.admin_history import HistoryAdminMixin, SoftDeleteAdminMixin
+
 from ..registry_access import registry_visible_to
 from .models import Criterion, Enterprise, Facility, GradeThreshold, RatingApplication, RatingRound, RatingScheme
 
 
-class _ScopedAdmin(admin.ModelAdmin):
+class _ScopedAdmin(HistoryAdminMixin, admin.ModelAdmin):
+    via = "organisation"
+
+    def get_queryset(self, request):
+        return registry_visible_to(super().get_queryset(request), request.user, via=self.via)
+
+
+class _ScopedSoftDeleteAdmin(SoftDeleteAdminMixin, admin.ModelAdmin):
+    """Deleted records listed too (and restorable), still only the user's organisation's."""
+
     via = "organisation"
 
     def get_queryset(self, request):
@@ -40,7 +51,7 @@ class RatingRoundAdmin(_ScopedAdmin):
 
 
 @admin.register(Facility)
-class FacilityAdmin(_ScopedAdmin):
+class FacilityAdmin(_ScopedSoftDeleteAdmin):
     list_display = ["name", "kind", "province", "city", "capacity", "operator_name"]
     list_filter = ["kind", "province"]
     search_fields = ["name", "operator_name"]
@@ -48,7 +59,7 @@ class FacilityAdmin(_ScopedAdmin):
 
 
 @admin.register(Enterprise)
-class EnterpriseAdmin(_ScopedAdmin):
+class EnterpriseAdmin(_ScopedSoftDeleteAdmin):
     list_display = ["name", "credit_code", "region", "business"]
     list_filter = ["business"]
     search_fields = ["name", "credit_code"]
@@ -56,7 +67,7 @@ class EnterpriseAdmin(_ScopedAdmin):
 
 
 @admin.register(RatingApplication)
-class RatingApplicationAdmin(_ScopedAdmin):
+class RatingApplicationAdmin(_ScopedSoftDeleteAdmin):
     """Read here; applications change through the rating pages and their services."""
 
     via = "round__organisation"

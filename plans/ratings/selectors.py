@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from sanitation.organisations.access import organisations_of
 from sanitation.organisations.models import Unit
@@ -148,15 +149,20 @@ def rating_history(subject: Facility | Enterprise) -> QuerySet[RatingApplication
 # Pages -------------------------------------------------------------------------------------
 
 
+def _applications_counted(**conditions) -> Coalesce:
+    """The round's applications in use (RatingApplication's manager: a join would count deleted
+    ones and those of a deleted facility or enterprise), as a subquery."""
+    applications = RatingApplication.objects.filter(round=OuterRef("pk"), **conditions).order_by()
+    counted = applications.values("round").annotate(count=Count("pk")).values("count")
+    return Coalesce(Subquery(counted), 0)
+
+
 def rounds_by_programme(rounds: QuerySet[RatingRound]) -> dict[str, list[RatingRound]]:
     """Rounds with their counts of applications, rated and pending, per programme."""
     rounds = rounds.annotate(
-        application_count=Count("applications"),
-        rated_count=Count("applications", filter=Q(applications__status=ApplicationStatus.RATED)),
-        pending_count=Count(
-            "applications",
-            filter=Q(applications__status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.REVIEWING]),
-        ),
+        application_count=_applications_counted(),
+        rated_count=_applications_counted(status=ApplicationStatus.RATED),
+        pending_count=_applications_counted(status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.REVIEWING]),
     ).order_by("-year", "title")
     grouped = {programme: [] for programme in Programme.values}
     for rating_round in rounds:

@@ -3,7 +3,8 @@ experts' scores, rating, revocation, and publishing a round's list as a circular
 
 Every write to a round's applications first locks the round row, so scoring or rating
 never slips in beside a publication: once the list is published the round is frozen,
-and only revocations still change it.
+and only revocations still change it. Every write is in the history of what it changes
+(core.Change): the registry entry, the round or the application.
 """
 
 from datetime import date
@@ -14,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sanitation.core.credit_code import credit_code_normalise
+from sanitation.core.history import record, record_changes
+from sanitation.core.models import ChangeAction
 from sanitation.documents.models import Circular, IssuedCircularError
 from sanitation.documents.services import circular_issue
 
@@ -65,30 +68,45 @@ class RatingError(Exception):
 # Registry ------------------------------------------------------------------------------
 
 
-def facility_save(facility: Facility) -> Facility:
+@transaction.atomic
+def facility_save(facility: Facility, *, by=None) -> Facility:
     """Create or change a facility of the registry (checked, the operator's code normalised)."""
     facility.operator_credit_code = credit_code_normalise(facility.operator_credit_code)
-    facility.full_clean()
-    facility.save()
-    return facility
+    return _entry_save(facility, by=by)
 
 
-def enterprise_save(enterprise: Enterprise) -> Enterprise:
+@transaction.atomic
+def enterprise_save(enterprise: Enterprise, *, by=None) -> Enterprise:
     """Create or change an enterprise of the registry; its credit code is unique there."""
     enterprise.credit_code = credit_code_normalise(enterprise.credit_code)
-    enterprise.full_clean()
-    enterprise.save()
-    return enterprise
+    return _entry_save(enterprise, by=by)
+
+
+def _entry_save(entry: Facility | Enterprise, *, by):
+    """Save a registry entry whose new values are set on it, and record what changed."""
+    model = type(entry)
+    stored = model.all_objects.filter(pk=entry.pk).first() if entry.pk else None
+    entry.full_clean()
+    entry.save()
+    if stored is None:
+        record(entry, by=by, action=ChangeAction.CREATED, new=entry.name)
+        return entry
+    # The organisation never changes through the pages: reading it would cost two queries.
+    fields = [f.name for f in model._meta.concrete_fields if f.editable and not f.is_relation and not f.primary_key]
+    record_changes(entry, {name: (getattr(stored, name), getattr(entry, name)) for name in fields}, by=by)
+    return entry
 
 
 # Rounds and applications -----------------------------------------------------------------
 
 
-def round_open(*, scheme: RatingScheme, year: int, title: str = "") -> RatingRound:
+@transaction.atomic
+def round_open(*, scheme: RatingScheme, year: int, title: str = "", by=None) -> RatingRound:
     rating_round = RatingRound(organisation=scheme.organisation, scheme=scheme, year=year, title=title)
     rating_round.title = title or round_default_title(scheme=scheme, year=year)
     rating_round.full_clean()
     rating_round.save()
+    record(rating_round, by=by, action=ChangeAction.CREATED, new=rating_round.title)
     return rating_round
 
 
@@ -129,13 +147,27 @@ def application_submit(
     # The round is locked: no other application of this subject can be added meanwhile.
     if rating_round.applications.filter(facility=facility, enterprise=enterprise).exists():
         raise RatingError(ALREADY_APPLIED % {"name": subject.name})
-    return RatingApplication.objects.create(
+    application = RatingApplication.objects.create(
         round=rating_round,
         facility=facility,
         enterprise=enterprise,
         submitted_on=submitted_on or timezone.localdate(),
         created_by=user,
     )
+    record(application, by=user, action=ChangeAction.CREATED, new=subject.name)
+    return application
+
+
+# What rating changes on an application, recorded field by field in its history.
+RATING_FIELDS = ("status", "total", "grade", "rated_on", "valid_from", "valid_until")
+
+
+def _rating_of(application: RatingApplication, *extra: str) -> dict:
+    return {name: getattr(application, name) for name in (*RATING_FIELDS, *extra)}
+
+
+def _rating_record(application: RatingApplication, before: dict, *, by) -> None:
+    record_changes(application, {name: (old, getattr(application, name)) for name, old in before.items()}, by=by)
 
 
 def _locked_scorable(application: RatingApplication) -> RatingApplication:
@@ -165,8 +197,18 @@ def expert_scores_record(
         raise RatingError(EXPERT_REQUIRED)
     criteria = {criterion.pk: criterion for criterion in application.round.scheme.criteria.all()}
     points = _checked_points(criteria, scores)
+    before = _rating_of(application)
+    earlier = {s.criterion_id: s.points for s in application.scores.filter(expert=expert)}
     _clear_rating(application)
     application.save()
+    _rating_record(application, before, by=user)
+    record(
+        application,
+        by=user,
+        field="scores",
+        old=_points_text(expert, criteria, earlier) if earlier else "",
+        new=_points_text(expert, criteria, points),
+    )
     recorded = []
     for criterion_id, value in points.items():
         score, _created = ExpertScore.objects.update_or_create(
@@ -177,6 +219,12 @@ def expert_scores_record(
         )
         recorded.append(score)
     return recorded
+
+
+def _points_text(expert: str, criteria: dict[int, Criterion], points: dict[int, Decimal]) -> str:
+    """张工: 运行管理 38, 环境监测 27 …, as the history shows an expert's points."""
+    given = [f"{criterion.name} {points_text(points[pk])}" for pk, criterion in criteria.items() if pk in points]
+    return f"{expert}: {', '.join(given)}"
 
 
 def _checked_points(criteria: dict[int, Criterion], scores: dict) -> dict[int, Decimal]:
@@ -208,6 +256,7 @@ def application_rate(*, application: RatingApplication, on: date | None = None, 
     for the scheme's years (3 for facilities, 2 for credit in the demo schemes), up to the
     day before the same date that many years later."""
     application = _locked_scorable(application)
+    before = _rating_of(application)
     scheme = RatingScheme.objects.prefetch_related("criteria", "thresholds").get(pk=application.round.scheme_id)
     try:
         application.total = grading.application_total(list(application.scores.all()), len(scheme.criteria.all()))
@@ -223,6 +272,7 @@ def application_rate(*, application: RatingApplication, on: date | None = None, 
         application.status = ApplicationStatus.FAILED
         application.valid_from = application.valid_until = None
     application.save()
+    _rating_record(application, before, by=user)
     return application
 
 
@@ -237,11 +287,13 @@ def rating_revoke(*, application: RatingApplication, reason: str, user=None) -> 
     application = RatingApplication.objects.select_for_update().get(pk=application.pk)
     if application.status not in (ApplicationStatus.RATED, *PENDING):
         raise RatingError(NOT_REVOCABLE % {"status": application.get_status_display()})
+    before = _rating_of(application, "revocation_reason")
     application.status = ApplicationStatus.REVOKED
     application.revocation_reason = reason
     application.revoked_at = timezone.now()
     application.revoked_by = user
     application.save()
+    _rating_record(application, before, by=user)
     return application
 
 
@@ -272,6 +324,8 @@ def round_publish(*, rating_round: RatingRound, user=None, written_on: date | No
         rating_round.published_by = user
         rating_round.save()
     try:
-        return circular_issue(rating_round.circular_id, user=user)
+        circular = circular_issue(rating_round.circular_id, user=user)
     except IssuedCircularError:
         return Circular.objects.get(pk=rating_round.circular_id)
+    record(rating_round, by=user, action=ChangeAction.ISSUED, field="circular", new=circular.number)
+    return circular

@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sanitation.core.history import history_of
+
 from ..registry_access import may_keep_registries, registry_organisations
 from . import selectors, services
 from .excel import EnterpriseResource, FacilityResource
@@ -121,6 +123,7 @@ def subject_detail(request, pk: int, *, registry: Registry):
         "subject": subject,
         "current": selectors.rating_current(subject=subject, today=timezone.localdate()),
         "history": selectors.rating_history(subject),
+        "changes": history_of(subject),
         "can_keep": registry.changeable_by(request.user).filter(pk=subject.pk).exists(),
     }
     return render(request, registry.template("detail"), context)
@@ -145,7 +148,7 @@ def subject_edit(request, pk: int | None = None, *, registry: Registry):
                 rating_round.organisation if rating_round else form.cleaned_data.get("organisation", organisations[0])
             )
         try:
-            registry.save(instance)
+            registry.save(instance, by=request.user)
         except ValidationError as error:
             form.add_error(None, error.messages)  # the registry's uniqueness: the other fields are checked
         else:
@@ -157,7 +160,7 @@ def subject_edit(request, pk: int | None = None, *, registry: Registry):
 def _round_to_join(request, registry: Registry):
     """The open round a new entry applies in at once (?round=ID), if any."""
     round_id = request.GET.get("round") or request.POST.get("round")
-    if not (round_id or "").isdigit():
+    if not (round_id or "").isdecimal() or len(round_id) > 18:  # not isdigit: int() refuses "²"
         return None
     rounds = selectors.rounds_changeable_by(request.user).filter(scheme__programme=registry.programme)
     return get_object_or_404(rounds, pk=round_id)

@@ -8,11 +8,14 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from sanitation.core.history import history_of
 
 from ..registry_access import may_keep_registries, may_read_registries, registry_organisations
 from . import selectors, services
@@ -96,7 +99,7 @@ def round_create(request):
     form = RoundForm(request.POST, schemes=_keepable_schemes(request.user))
     if form.is_valid():
         try:
-            rating_round = services.round_open(**form.cleaned_data)
+            rating_round = services.round_open(**form.cleaned_data, by=request.user)
         except ValidationError as error:  # a round of that scheme and year exists
             for problem in error.messages:
                 messages.error(request, problem)
@@ -118,12 +121,15 @@ def _keeps(changeable, record) -> bool:
 def _candidates(rating_round: RatingRound, user):
     """Registry entries of the round's organisation that may still apply in it."""
     scheme = rating_round.scheme
-    if scheme.programme == Programme.FACILITY:
-        subjects = selectors.facilities_changeable_by(user).exclude(ratings__round=rating_round)
-        if scheme.facility_kind:
-            subjects = subjects.filter(kind=scheme.facility_kind)
-    else:
-        subjects = selectors.enterprises_changeable_by(user).exclude(ratings__round=rating_round)
+    facilities = scheme.programme == Programme.FACILITY
+    subjects = (selectors.facilities_changeable_by if facilities else selectors.enterprises_changeable_by)(user)
+    # Through the applications' manager: a deleted application does not keep its subject out.
+    applied = RatingApplication.objects.filter(
+        round=rating_round, **{"facility" if facilities else "enterprise": OuterRef("pk")}
+    )
+    subjects = subjects.exclude(Exists(applied))
+    if facilities and scheme.facility_kind:
+        subjects = subjects.filter(kind=scheme.facility_kind)
     return subjects.filter(organisation=rating_round.organisation_id).order_by("name")
 
 
@@ -141,6 +147,7 @@ def _round_page(request, rating_round: RatingRound, application_form=None, statu
         "thresholds": rating_round.scheme.thresholds.order_by("-min_total"),
         "can_keep": can_keep,
         "application_form": application_form if can_keep else None,
+        "changes": history_of(rating_round),
     }
     return render(request, "ratings/round_detail.html", context, status=status)
 
@@ -209,6 +216,7 @@ def _application_page(request, application: RatingApplication, scores_form=None,
         # Scoring again puts a rated application back under review, to be rated again.
         "can_rate": scorable and bool(sheet) and application.status in services.PENDING,
         "revoke_form": (revoke_form or RevokeForm()) if revocable else None,
+        "changes": history_of(application),
     }
     return render(request, "ratings/application_detail.html", context, status=status)
 

@@ -1,7 +1,10 @@
 """What the admin does to a record goes into its history too, and deleting in the admin is soft
 for the kinds of record that may have been part of an issued circular."""
 
+import copy
+
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -50,10 +53,32 @@ class DeletedFilter(admin.SimpleListFilter):
         return queryset
 
 
+NOT_RESTORED = _("%(record)s is not restored: %(reason)s")
+
+
+def restore_problems(obj) -> list[str]:
+    """Why a deleted record cannot come back as it is (a record in use took its name or number
+    meanwhile, which the unique constraints on live records forbid); nothing when it can."""
+    candidate = copy.copy(obj)
+    candidate.deleted_at = None
+    try:
+        candidate.validate_constraints()
+    except ValidationError as error:
+        return error.messages
+    return []
+
+
 @admin.action(description=_("Restore the selected deleted records"))
-def restore_selected(modeladmin, request, queryset):
+def restore_checked(modeladmin, request, queryset):
+    """Restores what can come back; each one that cannot stays deleted and the admin says why,
+    instead of the database refusing the whole action."""
     restored = 0
     for obj in queryset.filter(deleted_at__isnull=False):
+        problems = restore_problems(obj)
+        if problems:
+            reason = " ".join(problems)
+            modeladmin.message_user(request, NOT_RESTORED % {"record": obj, "reason": reason}, messages.ERROR)
+            continue
         restore(obj, by=request.user)
         restored += 1
     modeladmin.message_user(
@@ -67,7 +92,7 @@ class SoftDeleteAdminMixin(HistoryAdminMixin):
     """Delete in the admin stamps the record instead of removing it; deleted records stay listed
     (filter "deleted") and can be restored."""
 
-    actions = [restore_selected]
+    actions = [restore_checked]
 
     def get_queryset(self, request):
         assert issubclass(self.model, SoftDeletable), self.model

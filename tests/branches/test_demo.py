@@ -3,8 +3,9 @@ from datetime import timedelta
 from django.utils import timezone
 
 from plans.branches import demo
-from plans.branches.models import Branch, BranchChange, BranchTerm, BranchYearPlan
+from plans.branches.models import Branch, BranchTerm, BranchYearPlan
 from plans.branches.selectors import branches_with_terms_ending
+from sanitation.core.models import Change
 from sanitation.organisations.demo import BRANCHES
 
 
@@ -31,7 +32,7 @@ def test_demo_branches_terms_and_assessments(association):
 def test_demo_twice_creates_nothing(association):
     demo.seed()
     counts = (Branch.objects.count(), BranchTerm.objects.count(), BranchYearPlan.objects.count())
-    changes = BranchChange.objects.count()
+    changes = Change.objects.count()
     assert demo.seed() == {"branches": 0, "terms": 0, "year plans": 0, "assessments": 0}
     assert (Branch.objects.count(), BranchTerm.objects.count(), BranchYearPlan.objects.count()) == counts
-    assert BranchChange.objects.count() == changes
+    assert Change.objects.count() == changes

@@ -7,13 +7,14 @@ from plans.branches import services
 from plans.branches.models import (
     NAME_TAKEN,
     AssessmentGrade,
-    BranchChange,
+    Branch,
     BranchStatus,
     BranchTerm,
     BranchTier,
     BranchYearPlan,
     grade_for,
 )
+from sanitation.core.history import history_of
 from sanitation.organisations.models import Unit
 
 from .conftest import add_term, make_branch
@@ -23,7 +24,7 @@ def test_renewal_follows_the_current_term_with_the_next_number(branch, secretary
     term = add_term(branch, secretary, date(2027, 1, 1), date(2031, 12, 31), chair="郑文华")
     assert term.number == 3
     assert branch.current_term == term
-    change = branch.changes.filter(field=BranchChange.TERMS).first()
+    change = history_of(branch).filter(field=Branch.TERMS).first()
     assert change.user == secretary
     assert change.old.startswith("Term 2 2022-01-01 – 2026-12-31")
     assert change.new.startswith("Term 3 2027-01-01 – 2031-12-31")
@@ -37,7 +38,7 @@ def test_renewal_refuses_a_term_overlapping_the_current_one(branch, secretary):
         "starts_on": [str(services.TERM_OVERLAPS % {"term": "Term 2", "starts": "2022-01-01", "ends": "2026-12-31"})]
     }
     assert branch.terms.count() == 2
-    assert not branch.changes.filter(field=BranchChange.TERMS, new__startswith="Term 3").exists()
+    assert not history_of(branch).filter(field=Branch.TERMS, new__startswith="Term 3").exists()
 
 
 def test_renewal_refuses_a_term_before_the_current_one_and_a_number_not_after_it(branch, secretary):
@@ -64,7 +65,7 @@ def test_correcting_a_term_is_checked_and_kept_in_the_history(branch, secretary)
     services.branch_term_correct(term=current, by=secretary, chair="王立")
     current.refresh_from_db()
     assert current.chair == "王立"
-    assert "王立" in branch.changes.filter(field=BranchChange.TERMS).first().new
+    assert "王立" in history_of(branch).filter(field=Branch.TERMS).first().new
     with pytest.raises(ValidationError):
         services.branch_term_correct(term=current, by=secretary, starts_on=date(2021, 6, 1))
 
@@ -74,7 +75,7 @@ def test_branch_update_records_each_change(branch, secretary):
         branch=branch, by=secretary, tier=BranchTier.C, status=BranchStatus.RECTIFYING, field=branch.field
     )
     assert [(c.field, c.old, c.new) for c in history] == [("tier", "A", "C"), ("status", "active", "rectifying")]
-    change = branch.changes.get(field="tier")
+    change = history_of(branch).get(field="tier")
     assert (change.field_label, change.old_shown, change.new_shown) == ("tier", "Tier A (key)", "Tier C (developing)")
     assert services.branch_update(branch=branch, by=secretary, tier=BranchTier.C) == []
 
@@ -101,12 +102,12 @@ def test_targets_then_assessment_with_the_grade_from_the_score(branch, secretary
         branch=branch, year=2025, score=86, grade=AssessmentGrade.EXCELLENT, assessed_on=date(2026, 1, 16), by=secretary
     )
     assert BranchYearPlan.objects.get(branch=branch, year=2025).grade == AssessmentGrade.EXCELLENT
-    changes = list(branch.changes.filter(field=BranchChange.ASSESSMENT).values_list("old", "new"))
+    changes = list(history_of(branch).filter(field=Branch.ASSESSMENT).values_list("old", "new"))
     assert changes == [
         ("2025: 86 · Good (2026-01-15)", "2025: 86 · Excellent (2026-01-16)"),
         ("", "2025: 86 · Good (2026-01-15)"),
     ]
-    assert branch.changes.filter(field=BranchChange.TARGETS, new="2025: 召开年会").exists()
+    assert history_of(branch).filter(field=Branch.TARGETS, new="2025: 召开年会").exists()
 
 
 def test_an_assessment_needs_targets_and_a_year_that_has_begun(branch, secretary):
@@ -130,7 +131,7 @@ def test_rewriting_the_same_targets_records_nothing(branch, secretary):
     services.branch_targets_set(branch=branch, year=2026, targets="A", by=secretary)
     services.branch_targets_set(branch=branch, year=2026, targets="A", by=secretary)
     services.branch_targets_set(branch=branch, year=2026, targets="B", by=secretary)
-    assert list(branch.changes.filter(field=BranchChange.TARGETS).values_list("old", "new")) == [
+    assert list(history_of(branch).filter(field=Branch.TARGETS).values_list("old", "new")) == [
         ("A", "2026: B"),
         ("", "2026: A"),
     ]

@@ -9,6 +9,7 @@ from plans import indicators
 from plans.members import services
 from plans.members.models import Member, MemberKind, OrganisationType
 from plans.models import Chapter, Indicator, Item, Plan
+from sanitation.core.history import history_of
 from sanitation.organisations.models import Unit
 
 VALID_CODE = "91350100M000100Y43"
@@ -64,7 +65,7 @@ def test_payments_add_up_to_the_amount_due(association, secretary):
         True,
         date(2026, 4, 1),
     )
-    assert target.changes.filter(field="dues").count() == 2
+    assert history_of(target).filter(field="dues").count() == 2
 
 
 def _indicator(issuer: Unit, year: int) -> Indicator:

@@ -13,8 +13,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from plans import progress, selectors
-from plans.models import Acknowledgement, Item, ItemChange, Reminder
+from plans.models import Acknowledgement, Item, Reminder
 from plans.services import plan_import, plan_preview
+from sanitation.core.history import history_of
 from sanitation.organisations import demo as organisations_demo
 from sanitation.organisations.models import Role, Unit
 
@@ -57,7 +58,7 @@ def test_lead_report_moves_the_item_and_its_status(district_plan, section, secti
     assert item.percent == 40
     status = selectors.with_status(Item.objects.filter(pk=item.pk), today=date(2025, 4, 1)).get()
     assert (status.status, status.light) == (selectors.ItemStatus.IN_PROGRESS, selectors.Light.GREEN)
-    change = ItemChange.objects.get(item=item, field="percent")
+    change = history_of(item).get(field="percent")
     assert (change.old, change.new, change.user) == ("0", "40", section_staff)
     # The same month again replaces the report; 100% makes it done.
     progress.progress_report(item, section, text="全部完成", percent=100, user=section_staff, month=date(2025, 3, 20))
@@ -237,5 +238,5 @@ def test_keepers_add_milestones_and_mark_them_done(client, district_plan, sectio
     assert milestone.done_on is not None
     page = client.get(f"/plans/items/{item.pk}/").content.decode()
     assert "完成监管方案" in page and "2025-06-30" in page
-    labels = [change.field_label for change in item.changes.all()]
+    labels = [change.field_label for change in history_of(item).filter(field="milestones")]
     assert len(labels) == 2 and all(label == labels[0] for label in labels) and labels[0] != "milestones"

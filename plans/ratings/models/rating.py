@@ -4,7 +4,10 @@ facility or an enterprise, experts' scores per criterion, and the grade the tota
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+
+from sanitation.core.models import LiveManager, SoftDeletable
 
 from .registry import Enterprise, Facility, FacilityKind, Programme, organisation_field
 
@@ -144,8 +147,22 @@ class ApplicationStatus(models.TextChoices):
     REVOKED = "revoked", _("Revoked")  # 撤销
 
 
-class RatingApplication(models.Model):
-    """A facility's or an enterprise's application in a round, and the rating it earned."""
+class ApplicationManager(LiveManager):
+    """Applications in use: not deleted, of a facility or an enterprise not deleted. Subqueries
+    rather than joins, so that select_for_update() locks the application alone."""
+
+    def get_queryset(self):
+        deleted_facility = Facility.all_objects.filter(pk=OuterRef("facility_id"), deleted_at__isnull=False)
+        deleted_enterprise = Enterprise.all_objects.filter(pk=OuterRef("enterprise_id"), deleted_at__isnull=False)
+        return super().get_queryset().exclude(Exists(deleted_facility)).exclude(Exists(deleted_enterprise))
+
+
+class RatingApplication(SoftDeletable):
+    """A facility's or an enterprise's application in a round, and the rating it earned.
+    Deleting one is soft: its round's published list may name it."""
+
+    # History keys that are not fields of the application: an expert's points.
+    HISTORY_LABELS = {"scores": _("experts' scores")}
 
     round = models.ForeignKey(
         RatingRound, verbose_name=_("round"), on_delete=models.PROTECT, related_name="applications"
@@ -180,6 +197,8 @@ class RatingApplication(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ApplicationManager()
+
     class Meta:
         verbose_name = _("rating application")
         verbose_name_plural = _("rating applications")
@@ -190,8 +209,17 @@ class RatingApplication(models.Model):
                 | models.Q(facility__isnull=True, enterprise__isnull=False),
                 name="rating_application_one_subject",
             ),
-            models.UniqueConstraint(fields=["round", "facility"], name="rating_application_unique_facility"),
-            models.UniqueConstraint(fields=["round", "enterprise"], name="rating_application_unique_enterprise"),
+            # A deleted application does not stop its subject from applying again.
+            models.UniqueConstraint(
+                fields=["round", "facility"],
+                condition=Q(deleted_at__isnull=True),
+                name="rating_application_unique_facility",
+            ),
+            models.UniqueConstraint(
+                fields=["round", "enterprise"],
+                condition=Q(deleted_at__isnull=True),
+                name="rating_application_unique_enterprise",
+            ),
         ]
         indexes = [models.Index(fields=["status", "valid_until"])]
 

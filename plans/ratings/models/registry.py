@@ -1,9 +1,11 @@
 """What the programmes rate: the registries of facilities and of enterprises."""
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from sanitation.core.credit_code import credit_code_validate
+from sanitation.core.models import SoftDeletable
 from sanitation.organisations.models import Unit
 
 
@@ -31,8 +33,9 @@ def organisation_field():
     return models.ForeignKey(Unit, verbose_name=_("organisation"), on_delete=models.PROTECT, related_name="+")
 
 
-class Facility(models.Model):
-    """A sanitation facility the association rates (焚烧厂, 填埋场 …)."""
+class Facility(SoftDeletable):
+    """A sanitation facility the association rates (焚烧厂, 填埋场 …). Deleting one is soft: a
+    published list named it; its ratings leave the lists with it and come back if it is restored."""
 
     organisation = organisation_field()
     name = models.CharField(_("name"), max_length=200)
@@ -53,6 +56,7 @@ class Facility(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "name"],
+                condition=Q(deleted_at__isnull=True),
                 name="facility_unique_name",
                 violation_error_message=_("A facility of this name is in the registry already."),
             )
@@ -66,8 +70,8 @@ class Facility(models.Model):
         return f"{self.province}{self.city}" if self.city != self.province else self.province
 
 
-class Enterprise(models.Model):
-    """A sanitation enterprise the association rates for credit."""
+class Enterprise(SoftDeletable):
+    """A sanitation enterprise the association rates for credit; deleted softly, as a facility."""
 
     organisation = organisation_field()
     name = models.CharField(_("name"), max_length=200)
@@ -84,6 +88,7 @@ class Enterprise(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "credit_code"],
+                condition=Q(deleted_at__isnull=True),
                 name="enterprise_unique_credit_code",
                 violation_error_message=_("An enterprise with this credit code is in the registry already."),
             )
