@@ -43,8 +43,8 @@ class LedgerFilterSerializer(serializers.Serializer):
 
 class _PlaceSerializer(serializers.ModelSerializer):
     street_name = serializers.CharField(source="street.name", read_only=True)
-    community_name = serializers.CharField(source="community.name", read_only=True, default=None)
-    site_name = serializers.CharField(source="site.name", read_only=True, default=None)
+    community_name = serializers.CharField(source="community.name", read_only=True, allow_null=True, default=None)
+    site_name = serializers.CharField(source="site.name", read_only=True, allow_null=True, default=None)
 
 
 class CollectionRecordSerializer(_PlaceSerializer):

@@ -26,7 +26,7 @@ def _validated(serializer_class: type[serializers.Serializer], data) -> dict:
 
 class SiteSerializer(serializers.ModelSerializer):
     street_name = serializers.CharField(source="street.name", read_only=True)
-    community_name = serializers.CharField(source="community.name", read_only=True, default=None)
+    community_name = serializers.CharField(source="community.name", read_only=True, allow_null=True, default=None)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
 
     class Meta:

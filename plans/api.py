@@ -216,8 +216,9 @@ class ProgressReportFilterSerializer(serializers.Serializer):
 class ProgressReportInputSerializer(serializers.Serializer):
     item = _id_field()
     unit = _id_field()
-    # Blank text and a percent outside 0–100 are refused by progress_report, in its words.
-    text = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    # Blank text and a percent outside 0–100 are refused by progress_report, in its words; the
+    # length is the form's.
+    text = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=5000)
     percent = serializers.IntegerField()
     month = serializers.DateField(required=False, input_formats=MONTH_FORMATS)
     attachment = serializers.FileField(required=False)

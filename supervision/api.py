@@ -17,13 +17,14 @@ from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from sanitation.core.api_schema import error_response
 from sanitation.organisations.access import organisations_of, user_has_role
 from sanitation.organisations.models import Unit, UnitKind
 
@@ -67,6 +68,7 @@ NO_PHOTO = _("Choose a photo to upload.")
 
 PERIODS = tuple(scores.PERIOD_KINDS)  # week, month, quarter, year
 UPLOADING_ROLES = access.INSPECTING_ROLES | access.ANSWERING_ROLES
+STALE = error_response("The rectification was changed since the version given: reload it.")
 
 
 def _id_field(**kwargs) -> serializers.IntegerField:
@@ -150,7 +152,7 @@ class ProblemRectificationSerializer(serializers.ModelSerializer):
 class ProblemSerializer(serializers.ModelSerializer):
     problem_type_name = serializers.CharField(source="problem_type.name", read_only=True)
     severity_display = serializers.CharField(source="get_severity_display", read_only=True)
-    criterion_name = serializers.CharField(source="criterion.name", read_only=True, default=None)
+    criterion_name = serializers.CharField(source="criterion.name", read_only=True, allow_null=True, default=None)
     photos = PhotoSerializer(many=True, read_only=True)
     rectification = serializers.SerializerMethodField()
 
@@ -173,7 +175,9 @@ class ProblemSerializer(serializers.ModelSerializer):
     @extend_schema_field(ProblemRectificationSerializer(allow_null=True))
     def get_rectification(self, problem) -> dict | None:
         rectification = getattr(problem, "rectification", None)  # a missing reverse one-to-one raises
-        return None if rectification is None else ProblemRectificationSerializer(rectification).data
+        if rectification is None or rectification.is_deleted:  # a reverse one-to-one ignores the live manager
+            return None
+        return ProblemRectificationSerializer(rectification).data
 
 
 class InspectionSerializer(serializers.ModelSerializer):
@@ -622,7 +626,7 @@ class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
             raise _refused(error) from error
         return Response(self.get_serializer(self.get_queryset().get(pk=rectification.pk)).data)
 
-    @extend_schema(request=StartInputSerializer, responses={200: RectificationSerializer})
+    @extend_schema(request=StartInputSerializer, responses={200: RectificationSerializer, 409: STALE})
     @action(detail=True, methods=["post"])
     def start(self, request, pk=None):
         """The unit is working on it: 待整改/逾期 → 整改中 (optional text)."""
@@ -634,7 +638,7 @@ class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
             service=rectifications.rectification_start,
         )
 
-    @extend_schema(request=TextInputSerializer, responses={200: RectificationSerializer})
+    @extend_schema(request=TextInputSerializer, responses={200: RectificationSerializer, 409: STALE})
     @action(detail=True, methods=["post"])
     def answer(self, request, pk=None):
         """The unit reports it put right, with text and photo ids: → 待复查."""
@@ -646,7 +650,7 @@ class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
             service=rectifications.rectification_answer,
         )
 
-    @extend_schema(request=TextInputSerializer, responses={200: RectificationSerializer})
+    @extend_schema(request=TextInputSerializer, responses={200: RectificationSerializer, 409: STALE})
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         """A clerk re-inspected and accepts it: 待复查 → 已销号."""
@@ -658,7 +662,7 @@ class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
             service=rectifications.rectification_close,
         )
 
-    @extend_schema(request=SendBackInputSerializer, responses={200: RectificationSerializer})
+    @extend_schema(request=SendBackInputSerializer, responses={200: RectificationSerializer, 409: STALE})
     @action(detail=True, methods=["post"], url_path="send_back")
     def send_back(self, request, pk=None):
         """A clerk re-inspected and refuses it, with text and maybe a new deadline: → 整改中 (or 逾期)."""
@@ -793,6 +797,7 @@ class ScoreDistrictRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+@extend_schema_serializer(many=False)  # one ranking, though the action is a viewset's list
 class ScoresSerializer(serializers.Serializer):
     """For the schema only: what GET scores/ answers."""
 
@@ -808,7 +813,10 @@ class ScoreViewSet(viewsets.ViewSet):
     """The ranking of a district's streets for a period: ?district= (default: the user's),
     ?period=week|month|quarter|year (week) and ?date= (today), or ?start=&end=."""
 
-    @extend_schema(parameters=[ScoresQuerySerializer], responses={200: ScoresSerializer})
+    @extend_schema(
+        parameters=[ScoresQuerySerializer],
+        responses={200: ScoresSerializer, 404: error_response("No such district among those the user may see.")},
+    )
     def list(self, request):
         query = _validated(ScoresQuerySerializer, request.query_params)
         districts = _districts_visible_to(request.user)

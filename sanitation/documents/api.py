@@ -1,10 +1,11 @@
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
 from . import selectors
-from .models import Circular
+from .models import Circular, CircularKind, CircularStatus
+
+MAX_ID = 2**63 - 1  # larger ids would reach the database as an error, not an empty list
 
 
 class CircularSerializer(serializers.ModelSerializer):
@@ -38,29 +39,25 @@ class CircularSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(url) if request else url
 
 
-@extend_schema_view(
-    list=extend_schema(
-        # Documented as plain values: the filter ignores what it does not understand, as it always has.
-        parameters=[
-            OpenApiParameter("issuer", OpenApiTypes.INT, description="Issuer id."),
-            OpenApiParameter("kind", OpenApiTypes.STR, description="A circular kind, e.g. notice."),
-            OpenApiParameter("year", OpenApiTypes.INT, description="Year of the circular."),
-            OpenApiParameter("status", OpenApiTypes.STR, description="draft, issued …"),
-        ]
-    )
-)
+class CircularFilterSerializer(serializers.Serializer):
+    issuer = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="Issuer id.")
+    kind = serializers.ChoiceField(choices=CircularKind.choices, required=False)
+    # A year the date functions take: a larger one made the year lookup fail with a server error.
+    year = serializers.IntegerField(required=False, min_value=1, max_value=9999)
+    status = serializers.ChoiceField(choices=CircularStatus.choices, required=False)
+
+
+@extend_schema_view(list=extend_schema(parameters=[CircularFilterSerializer]))
 class CircularViewSet(viewsets.ReadOnlyModelViewSet):
-    """Circulars the user may see; filter with ?issuer=ID&kind=notice&year=2022&status=issued."""
+    """Circulars the user may see; filter with ?issuer=ID&kind=notice&year=2022&status=issued (a bad
+    filter answers 400)."""
 
     serializer_class = CircularSerializer
 
     def get_queryset(self):
-        params = self.request.query_params
-        year = params.get("year")
-        return selectors.circular_filter(
-            selectors.circulars_visible_to(self.request.user),
-            issuer=params.get("issuer") if (params.get("issuer") or "").isdigit() else None,
-            kind=params.get("kind"),
-            year=int(year) if year and year.isdigit() else None,
-            status=params.get("status"),
-        )
+        circulars = selectors.circulars_visible_to(self.request.user)
+        if self.action != "list":
+            return circulars
+        filters = CircularFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return selectors.circular_filter(circulars, **filters.validated_data)

@@ -146,3 +146,61 @@ def test_token_endpoint_throttles_the_eleventh_request_in_a_minute(clerk):
         assert "Retry-After" in response
     finally:
         cache.delete(f"throttle_token_{address}")
+
+
+# Error responses ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def schema(clerk) -> dict:
+    client = APIClient()
+    client.force_login(clerk)
+    return client.get(reverse("api-schema"), {"format": "json"}).json()
+
+
+def _codes(schema: dict, path: str, method: str = "get") -> list[str]:
+    return list(schema["paths"][path][method]["responses"])
+
+
+def test_every_operation_declares_the_errors_it_can_answer(schema):
+    # A list with filters: a bad filter (400), no login (403), a page past the last (404).
+    assert _codes(schema, "/api/v1/plans/") == ["200", "400", "403", "404"]
+    # A list with neither filters nor pages.
+    assert _codes(schema, "/api/v1/problem-types/") == ["200", "403"]
+    assert _codes(schema, "/api/v1/plans/{id}/") == ["200", "403", "404"]
+    assert _codes(schema, "/api/v1/inspections/", "post") == ["201", "400", "403", "415"]
+    # A change made against an older version of the rectification is a conflict.
+    for action in ("start", "answer", "close", "send_back"):
+        path = f"/api/v1/rectifications/{{id}}/{action}/"
+        assert _codes(schema, path, "post") == ["200", "400", "403", "404", "409", "415"], action
+    assert _codes(schema, "/api/v1/scores/") == ["200", "400", "403", "404"]
+    token = schema["paths"]["/api/v1/auth/token/"]["post"]
+    assert list(token["responses"]) == ["200", "400", "403", "415", "429"]
+    assert token["responses"]["429"]["headers"]["Retry-After"]["schema"] == {"type": "integer"}
+    assert {} in token["security"]  # no login needed to get a token
+
+
+def test_error_bodies_are_described_as_drf_writes_them(schema):
+    components = schema["components"]["schemas"]
+    assert components["Error"]["properties"] == {"detail": {"type": "string"}}
+    assert components["Error"]["required"] == ["detail"]
+    assert components["ValidationError"]["type"] == "object"
+    responses = schema["paths"]["/api/v1/inspections/"]["post"]["responses"]
+    assert responses["400"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ValidationError"}
+    assert responses["403"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def test_scores_are_one_object_not_a_list(schema):
+    body = schema["paths"]["/api/v1/scores/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/Scores"}
+
+
+def test_any_other_path_under_api_answers_a_json_404(clerk):
+    client = APIClient()
+    client.force_login(clerk)
+    for url in ("/api/v1/plans/1.5/", "/api/v1/plans/a/b/", "/api/v2/", "/api/v1/nothing-here/"):
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert response.status_code == 404, (method, url)
+            assert response["Content-Type"] == "application/json"
+            assert set(response.json()) == {"detail"}
