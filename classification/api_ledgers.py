@@ -88,6 +88,8 @@ class _LedgerViewSet(viewsets.ReadOnlyModelViewSet):
 class CollectionRecordViewSet(_LedgerViewSet):
     """Tonnes collected per day and place, in the four categories."""
 
+    ordering_fields = ["collected_on", "recyclable_t", "hazardous_t", "kitchen_t", "other_t"]
+
     serializer_class = CollectionRecordSerializer
     rows = staticmethod(ledgers.collection_records_visible_to)
     ordering = ("-collected_on", "street__path")
@@ -96,6 +98,8 @@ class CollectionRecordViewSet(_LedgerViewSet):
 @extend_schema_view(list=extend_schema(parameters=[LedgerFilterSerializer(kinds=FacilityKind.choices)]))
 class SortingFacilityViewSet(_LedgerViewSet):
     """Containers, drop-off points, sorting centres, storage points and vehicles."""
+
+    ordering_fields = ["recorded_on", "kind", "count"]
 
     serializer_class = SortingFacilitySerializer
     rows = staticmethod(ledgers.facilities_visible_to)
@@ -106,6 +110,8 @@ class SortingFacilityViewSet(_LedgerViewSet):
 @extend_schema_view(list=extend_schema(parameters=[LedgerFilterSerializer(kinds=PublicityKind.choices)]))
 class PublicityActivityViewSet(_LedgerViewSet):
     """Publicity activities: in communities, door to door, in schools …"""
+
+    ordering_fields = ["held_on", "kind"]
 
     serializer_class = PublicityActivitySerializer
     rows = staticmethod(ledgers.publicity_activities_visible_to)

@@ -64,6 +64,8 @@ class SiteFilterSerializer(serializers.Serializer):
 class SiteViewSet(viewsets.ReadOnlyModelViewSet):
     """Sites of the user's district."""
 
+    ordering_fields = ["name", "households", "covered_since", "kind"]
+
     serializer_class = SiteSerializer
 
     def get_queryset(self):
@@ -198,6 +200,8 @@ class CampaignDetailSerializer(CampaignSerializer):
 
 class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
     """Campaigns of the user's district; a campaign's detail with its coverage as of ?on= (today)."""
+
+    ordering_fields = ["year"]
 
     serializer_class = CampaignSerializer
 

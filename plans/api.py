@@ -231,6 +231,8 @@ class ProgressReportInputSerializer(serializers.Serializer):
 class PlanViewSet(viewsets.ReadOnlyModelViewSet):
     """Plans the user may see, with counts of their items; filter with ?year=2025&issuer=ID."""
 
+    ordering_fields = ["year", "title"]
+
     def get_serializer_class(self):
         return PlanDetailSerializer if self.action == "retrieve" else PlanSerializer
 
@@ -281,6 +283,8 @@ class ProgressReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     """Reports on the items the user may see (?item=&unit=&month=YYYY-MM); POST reports
     progress for one of the user's units that leads or assists the item. Reports are not
     changed or deleted here: reporting again for the same month replaces the report."""
+
+    ordering_fields = ["month", "created_at"]
 
     serializer_class = ProgressReportSerializer
 

@@ -486,6 +486,8 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     ?street=&site=&kind=&date_from=YYYY-MM-DD&date_to=YYYY-MM-DD. POST records an inspection
     (clerks; photos are staged first with POST photos/ and given by id)."""
 
+    ordering_fields = ["inspected_at", "percent", "score"]
+
     serializer_class = InspectionSerializer
 
     def get_queryset(self):
@@ -575,6 +577,8 @@ class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vie
     """Rectifications addressed to the user's units (a clerk: the district's), due dates first, with
     their history; filter with ?state=&unit=&open=true|false&overdue=true|false. The unit starts
     and answers; a clerk closes or sends back: POST {id}/start|answer|close|send_back/."""
+
+    ordering_fields = ["deadline", "opened_at", "state"]
 
     serializer_class = RectificationSerializer
 
@@ -689,6 +693,8 @@ class SchemeViewSet(viewsets.ReadOnlyModelViewSet):
     """Assessment schemes of the user's district, every version, with sources, criteria and
     deduction rules; filter with ?year=&status=draft|in_force|superseded."""
 
+    ordering_fields = ["year", "version"]
+
     serializer_class = SchemeSerializer
 
     def get_queryset(self):
@@ -719,6 +725,8 @@ class SchemeViewSet(viewsets.ReadOnlyModelViewSet):
 
 class ProblemTypeViewSet(viewsets.ReadOnlyModelViewSet):
     """The problem types in use, for the ids an inspection's problems give."""
+
+    ordering_fields = ["order", "name"]
 
     serializer_class = ProblemTypeSerializer
     pagination_class = None

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import filters, mixins, serializers, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -89,15 +89,17 @@ class CycleReportViewSet(viewsets.ReadOnlyModelViewSet):
     """Reports of the districts the user sees, newest period first; filter with
     ?cycle=weekly&state=done&issuer=ID&district=ID&year=2026, order with ?ordering=period_start."""
 
-    filter_backends = [filters.OrderingFilter]
     ordering_fields = ["period_start", "generated_at", "cycle"]
-    ordering = ["-period_start", "cycle", "pk"]
 
     def get_serializer_class(self):
         return CycleReportDetailSerializer if self.action == "retrieve" else CycleReportSerializer
 
     def get_queryset(self):
-        reports = cycle_reports_visible_to(self.request.user).select_related("issuer", "district", "circular")
+        reports = (
+            cycle_reports_visible_to(self.request.user)
+            .select_related("issuer", "district", "circular")
+            .order_by("-period_start", "cycle", "pk")
+        )
         if self.action != "list":
             return reports
         query = CycleReportFilterSerializer(data=self.request.query_params)
@@ -127,9 +129,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     POST {id}/read/ marks one read."""
 
     serializer_class = NotificationSerializer
-    filter_backends = [filters.OrderingFilter]
     ordering_fields = ["created_at"]
-    ordering = ["-created_at", "-pk"]
 
     def get_queryset(self):
         notifications = notifications_of(self.request.user)

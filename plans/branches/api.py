@@ -76,6 +76,8 @@ class BranchFilterSerializer(serializers.Serializer):
 class BranchViewSet(viewsets.ReadOnlyModelViewSet):
     """The association's branches; ?tier=A&status=active&ending_within=90&year=2025."""
 
+    ordering_fields = ["name", "founded_on", "tier"]
+
     serializer_class = BranchSerializer
 
     def get_queryset(self):

@@ -83,6 +83,8 @@ class DuesFilterSerializer(serializers.Serializer):
 class MemberViewSet(viewsets.ReadOnlyModelViewSet):
     """Members the user may see, with their dues by year."""
 
+    ordering_fields = ["name", "joined_on", "kind"]
+
     serializer_class = MemberSerializer
 
     def get_queryset(self):
@@ -99,6 +101,8 @@ class MemberViewSet(viewsets.ReadOnlyModelViewSet):
 @extend_schema_view(list=extend_schema(parameters=[DuesFilterSerializer]))
 class MemberDuesViewSet(viewsets.ReadOnlyModelViewSet):
     """Dues of the members the user may see."""
+
+    ordering_fields = ["year", "paid_on", "amount_due"]
 
     serializer_class = MemberDuesSerializer
 

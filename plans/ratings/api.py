@@ -71,6 +71,8 @@ class RatingFilterSerializer(serializers.Serializer):
 
 @extend_schema_view(list=extend_schema(parameters=[RatingFilterSerializer]))
 class _RatingViewSet(viewsets.ReadOnlyModelViewSet):
+    ordering_fields = ["total", "rated_on", "valid_until", "year"]
+    ordering_lookups = {"year": "round__year"}
     programme = ""
 
     def get_queryset(self):

@@ -52,6 +52,8 @@ class CircularViewSet(viewsets.ReadOnlyModelViewSet):
     """Circulars the user may see; filter with ?issuer=ID&kind=notice&year=2022&status=issued (a bad
     filter answers 400)."""
 
+    ordering_fields = ["issued_at", "written_on", "title"]
+
     serializer_class = CircularSerializer
 
     def get_queryset(self):
