@@ -236,8 +236,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # ?ordering= on every list that names its ordering_fields (sanitation/core/api_ordering.py).
+    "DEFAULT_FILTER_BACKENDS": ["sanitation.core.api_ordering.Ordering"],
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "sanitation.core.api_schema.AutoSchema",
     # Scoped: only views that name a throttle_scope are counted (the token endpoint).
     "DEFAULT_THROTTLE_RATES": {"token": env.str("TOKEN_THROTTLE_RATE", default="10/min")},
 }
@@ -256,6 +258,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "InspectionKindEnum": "supervision.models.InspectionKind",
         "RectificationStateEnum": "supervision.models.RectificationState",
+        "ReportStateEnum": "supervision.models.ReportState",
     },
 }
 
