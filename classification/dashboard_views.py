@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_date
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from sanitation.core.forms import date_kept
 from sanitation.organisations.access import organisations_of
 from sanitation.organisations.models import Unit, UnitKind
 
@@ -38,7 +39,7 @@ class Period:
 def _month(value: str | None) -> date | None:
     try:
         year, month = (int(part) for part in (value or "").split("-"))
-        return date(year, month, 1)
+        return date_kept(date(year, month, 1))
     except ValueError:
         return None
 
@@ -52,7 +53,7 @@ def dashboard_period(params, *, today: date) -> Period:
 
 def _date(value: str | None) -> date | None:
     try:
-        return parse_date(value or "")
+        return date_kept(parse_date(value or ""))
     except ValueError:  # well formed but no such day
         return None
 

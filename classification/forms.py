@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanitation.core.forms import DateField
 from sanitation.organisations.models import Unit, UnitKind
 
 from .campaign import SEED_PHASES
@@ -29,6 +30,7 @@ class SiteForm(forms.ModelForm):
         model = Site
         fields = SITE_FIELDS
         widgets = {"covered_since": DATE_INPUT}
+        field_classes = {"covered_since": DateField}
 
     def __init__(self, *args, streets, **kwargs):
         super().__init__(*args, **kwargs)
@@ -73,7 +75,7 @@ class SiteFilterForm(forms.Form):
 
 
 class OnDateForm(forms.Form):
-    on = forms.DateField(label=_("As of"), widget=DATE_INPUT)
+    on = DateField(label=_("As of"), widget=DATE_INPUT)
 
     @classmethod
     def date_of(cls, data) -> date:
@@ -102,7 +104,7 @@ class CampaignForm(forms.Form):
         self.fields["district"].queryset = districts
         # Each phase's fields sit under the phase's name (a fieldset), so their labels stay short.
         for kind, _label in PhaseKind.choices:
-            self.fields[f"{kind}_deadline"] = forms.DateField(label=_("Deadline"), widget=DATE_INPUT)
+            self.fields[f"{kind}_deadline"] = DateField(label=_("Deadline"), widget=DATE_INPUT)
             self.fields[f"{kind}_target"] = forms.DecimalField(
                 label=_("Coverage target (%)"), min_value=0, max_value=100, decimal_places=2
             )

@@ -19,6 +19,7 @@ from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
 
 from sanitation.core import spreadsheets
+from sanitation.core.forms import LONG_TEXT_LENGTH
 from sanitation.core.spreadsheets import (
     REQUIRED,
     ROW_COLUMN,
@@ -40,8 +41,8 @@ REQUIRED_HEADERS = HEADERS[:-1]  # 状态 is computed: exported, never imported
 COLUMN_WIDTHS = {TITLE: 30, TEXT: 80, LEAD: 24, ASSISTING: 24, DEADLINE: 12}
 NAME_SEPARATORS = re.compile(r"[、，,；;/\n]+")
 _NUMERAL = f"[{NUMERALS}百零〇]+"
-CHAPTER_NUMBER = re.compile(rf"^({_NUMERAL}|\d+)\s*(?:[、.．]\s*(.*))?$")
-ITEM_NUMBER = re.compile(rf"^([（(])?\s*({_NUMERAL}|\d+)\s*([）)])?\s*([.．、])?$")
+CHAPTER_NUMBER = re.compile(rf"^({_NUMERAL}|\d{{1,4}})\s*(?:[、.．]\s*(.*))?$")
+ITEM_NUMBER = re.compile(rf"^([（(])?\s*({_NUMERAL}|\d{{1,4}})\s*([）)])?\s*([.．、])?$")
 NEW_ITEM_POSITION = 1_000_000  # new rows sort after their chapter's items until renumbered
 # The unit fields, with the fields keeping the names as written that the circular prints.
 AS_WRITTEN = {"lead_units": "lead_names", "assisting_units": "assisting_names"}
@@ -147,14 +148,17 @@ class ItemNumberWidget(widgets.Widget):
 
 
 class TextWidget(widgets.Widget):
-    def __init__(self, *, required: bool = False):
+    def __init__(self, *, required: bool = False, max_length: int | None = None):
         super().__init__()
         self.required = required
+        self.max_length = max_length
 
     def clean(self, value, row=None, **kwargs):
         text = _text(value)
         if self.required and not text:
             raise ValueError(REQUIRED)
+        if self.max_length is not None and len(text) > self.max_length:
+            raise ValueError(spreadsheets.TOO_LONG % {"value": text[:20] + "…", "limit": self.max_length})
         return text or None
 
 
@@ -241,7 +245,9 @@ class PlanItemResource(resources.ModelResource):
     chapter = fields.Field(attribute="chapter", column_name=CHAPTER, widget=ChapterWidget())
     number = fields.Field(attribute="number", column_name=NUMBER, widget=ItemNumberWidget())
     title = fields.Field(attribute="title", column_name=TITLE, widget=TextWidget(required=True))
-    text = fields.Field(attribute="text", column_name=TEXT, widget=TextWidget(), saves_null_values=False)
+    text = fields.Field(
+        attribute="text", column_name=TEXT, widget=TextWidget(max_length=LONG_TEXT_LENGTH), saves_null_values=False
+    )
     category = fields.Field(attribute="category", column_name=CATEGORY, widget=CategoryWidget())
     lead_units = fields.Field(attribute="lead_units", column_name=LEAD, widget=UnitsWidget())
     assisting_units = fields.Field(attribute="assisting_units", column_name=ASSISTING, widget=UnitsWidget())
@@ -397,6 +403,7 @@ class PlanItemResource(resources.ModelResource):
         # which could hand out an id another transaction is about to commit.
         if self._new and not (result.has_errors() or result.has_validation_errors()):
             _items_create(self._new)
+            services.items_added_record(self.plan, [item for item, _draft in self._new], by=self.user)
             _renumber(self.plan)
 
 

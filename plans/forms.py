@@ -1,18 +1,25 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sanitation.core.forms import LONG_TEXT_LENGTH, DateField
+from sanitation.documents.models import Circular
 from sanitation.organisations.models import Unit
 
 from .models import Category, Item
 from .selectors import ItemStatus
-from .sources import MAX_DOCUMENT_BYTES, UnreadableDocument, document_text
+from .sources import MAX_DOCUMENT_BYTES, MAX_DOCUMENT_CHARS, UnreadableDocument, document_text
 
 
 class PlanDocumentForm(forms.Form):
     issuer = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("Issuing unit"))
     year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2100)
     document = forms.FileField(label=_("Document (.txt, .md, .docx)"), required=False)
-    text = forms.CharField(label=_("Or paste the text"), widget=forms.Textarea(attrs={"rows": 12}), required=False)
+    text = forms.CharField(
+        label=_("Or paste the text"),
+        widget=forms.Textarea(attrs={"rows": 12}),
+        required=False,
+        max_length=MAX_DOCUMENT_CHARS,
+    )
 
     def __init__(self, *args, issuers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -28,16 +35,22 @@ class PlanDocumentForm(forms.Form):
                 data["text"] = document_text(upload.name, upload.read())
             except UnreadableDocument as error:
                 raise forms.ValidationError(str(error)) from error
-        if not (data.get("text") or "").strip():
+        if "text" not in self.errors and not (data.get("text") or "").strip():  # a refused text says why
             raise forms.ValidationError(_("Upload the plan's document or paste its text."))
         return data
 
 
+class PlanIssueForm(forms.Form):
+    recipients = forms.CharField(
+        label=_("Recipients"), required=False, max_length=Circular._meta.get_field("recipients").max_length
+    )
+
+
 class ItemForm(forms.Form):
     title = forms.CharField(label=_("Short title"), max_length=200)
-    text = forms.CharField(label=_("Full text"), widget=forms.Textarea(attrs={"rows": 6}))
+    text = forms.CharField(label=_("Full text"), widget=forms.Textarea(attrs={"rows": 6}), max_length=LONG_TEXT_LENGTH)
     category = forms.ModelChoiceField(queryset=Category.objects.all(), label=_("Category"), required=False)
-    deadline = forms.DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = DateField(label=_("Deadline"), widget=forms.DateInput(attrs={"type": "date"}))
     lead_units = forms.ModelMultipleChoiceField(queryset=Unit.objects.none(), label=_("Lead units"), required=False)
     assisting_units = forms.ModelMultipleChoiceField(
         queryset=Unit.objects.none(), label=_("Assisting units"), required=False
@@ -78,7 +91,7 @@ class BoardFilterForm(forms.Form):
 
 class ProgressReportForm(forms.Form):
     unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("Reporting for"), empty_label=None)
-    month = forms.DateField(
+    month = DateField(
         label=_("Month"), input_formats=["%Y-%m"], widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
     )
     percent = forms.IntegerField(label=_("Percent done"), min_value=0, max_value=100)
@@ -97,4 +110,4 @@ class IndicatorValueForm(forms.Form):
 
 class MilestoneForm(forms.Form):
     title = forms.CharField(label=_("Milestone"), max_length=200)
-    due_on = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
+    due_on = DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))

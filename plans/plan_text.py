@@ -25,6 +25,10 @@ UNIT_CLAUSE = re.compile(
     r"\s*[）)]\s*[。.]?\s*$"
 )
 OPEN_UNIT_CLAUSE = re.compile(r"[（(]\s*(牵头单位|责任单位|牵头部门|责任部门)\s*[:：][^）)]*$")
+# The unit clause ends an item: it is looked for in the item's last characters only. Searched
+# over the whole text, the two patterns above try every “（” against all that follows it, and
+# 30 KB of “（牵头单位：” repeated takes a minute.
+CLAUSE_SPAN = 400
 TRUNCATION = re.compile(r"…{2,}|\.{6,}|……略……")
 NAME_SEPARATORS = re.compile(r"[、，,；;/]|\s+和\s*|及")
 # Lines that end the plan: the 版记 of a circular, or the end of a web page's preview.
@@ -158,13 +162,15 @@ def parse_plan(text: str, *, year: int | None = None) -> ParsedPlan:
 
 def _finish_item(item: ParsedItem, plan: ParsedPlan) -> None:
     text = item.text
-    if match := UNIT_CLAUSE.search(text):
+    tail_at = max(0, len(text) - CLAUSE_SPAN)
+    tail = text[tail_at:]
+    if match := UNIT_CLAUSE.search(tail):
         item.lead_names = split_names(match.group("lead"))
         item.assisting_names = split_names(match.group("assist") or "")
-        text = text[: match.start()].rstrip()
-    elif OPEN_UNIT_CLAUSE.search(text):
+        text = text[: tail_at + match.start()].rstrip()
+    elif match := OPEN_UNIT_CLAUSE.search(tail):
         item.truncated = True
-        text = text[: OPEN_UNIT_CLAUSE.search(text).start()].rstrip()
+        text = text[: tail_at + match.start()].rstrip()
     if TRUNCATION.search(text):
         item.truncated = True
     item.text = text

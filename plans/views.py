@@ -16,7 +16,7 @@ from sanitation.organisations.access import units_changeable_by
 from sanitation.organisations.models import Unit
 
 from . import selectors, services
-from .forms import ItemForm, PlanDocumentForm
+from .forms import ItemForm, PlanDocumentForm, PlanIssueForm
 from .models import Item
 
 
@@ -75,8 +75,12 @@ def plan_import(request):
 @require_POST
 def plan_issue(request, plan_id: int):
     plan = get_object_or_404(selectors.plans_changeable_by(request.user), pk=plan_id)
+    form = PlanIssueForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(error for errors in form.errors.values() for error in errors))
+        return redirect("plans:board", plan.pk)
     try:
-        circular = services.plan_issue(plan, user=request.user, recipients=request.POST.get("recipients", ""))
+        circular = services.plan_issue(plan, user=request.user, recipients=form.cleaned_data["recipients"])
     except (services.PlanImportError, IssuedCircularError) as error:
         messages.error(request, str(error))
         return redirect("plans:board", plan.pk)

@@ -10,6 +10,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sanitation.core.forms import date_kept
 from sanitation.organisations.access import user_roles
 from sanitation.organisations.models import Role
 
@@ -27,7 +28,7 @@ SEES_THE_DAY = frozenset({Role.CLERK, Role.LEADER, Role.ADMIN})
 
 def _day_asked(request, today: datetime.date) -> datetime.date:
     try:
-        return datetime.date.fromisoformat(request.GET.get("day", ""))
+        return date_kept(datetime.date.fromisoformat(request.GET.get("day", ""))) or today
     except ValueError:
         return today
 

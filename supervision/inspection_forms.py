@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from classification.forms import DATE_INPUT, UnitChoiceField
+from sanitation.core.forms import DateField
 from sanitation.organisations.models import Unit
 
 from .models import Criterion, DeductionRule, InspectionKind, ProblemType, Severity
@@ -252,8 +253,8 @@ YES_NO = [("", _("All")), ("yes", _("Yes")), ("no", _("No"))]
 class InspectionFilterForm(forms.Form):
     street = UnitChoiceField(queryset=Unit.objects.none(), label=_("Street"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All")), *InspectionKind.choices])
-    date_from = forms.DateField(label=_("From"), required=False, widget=DATE_INPUT)
-    date_to = forms.DateField(label=_("To"), required=False, widget=DATE_INPUT)
+    date_from = DateField(label=_("From"), required=False, widget=DATE_INPUT)
+    date_to = DateField(label=_("To"), required=False, widget=DATE_INPUT)
     problems = forms.ChoiceField(label=_("Problems found"), required=False, choices=YES_NO)
 
     def __init__(self, *args, streets, **kwargs):

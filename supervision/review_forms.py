@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from classification.forms import DATE_INPUT, UnitChoiceField
 from classification.models import SiteKind
+from sanitation.core.forms import NOTE_LENGTH, DateField, text_limit
 from sanitation.organisations.models import Unit
 
 from . import scores
@@ -65,7 +66,8 @@ class RectificationActForm(forms.Form):
 
     def staged_ids(self) -> list[int]:
         raw = self.cleaned_data.get("staged", "") if hasattr(self, "cleaned_data") else ""
-        return [int(part) for part in raw.split(",") if part.strip().isdigit()]
+        # isdecimal, not isdigit: "²" is a digit that int() refuses; an id has at most 18 digits.
+        return [int(part) for part in map(str.strip, raw.split(",")) if part.isdecimal() and len(part) <= 18]
 
     def arguments(self) -> dict:
         """Keyword arguments of the service, besides the rectification, user, photos and version."""
@@ -92,7 +94,7 @@ class RectificationCloseForm(RectificationActForm):
 
 class RectificationSendBackForm(RectificationActForm):
     text = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
-    deadline = forms.DateField(
+    deadline = DateField(
         label=_("New deadline"),
         required=False,
         widget=DATE_INPUT,
@@ -112,7 +114,7 @@ PERIOD_KINDS = list(scores.PERIOD_KINDS.items())
 
 class PeriodForm(forms.Form):
     kind = forms.ChoiceField(label=_("Period"), choices=PERIOD_KINDS, required=False)
-    day = forms.DateField(label=_("Containing the day"), widget=DATE_INPUT, required=False)
+    day = DateField(label=_("Containing the day"), widget=DATE_INPUT, required=False)
     district = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("District"), required=False)
 
     def __init__(self, *args, districts, default_kind: str = "week", **kwargs):
@@ -156,9 +158,13 @@ class SchemeForm(forms.ModelForm):
         fields = SCHEME_FIELDS
         widgets = {"note": forms.Textarea(attrs={"rows": 3})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        text_limit(self.fields["note"], NOTE_LENGTH)
+
 
 class PutInForceForm(forms.Form):
-    on = forms.DateField(label=_("In force from"), widget=DATE_INPUT)
+    on = DateField(label=_("In force from"), widget=DATE_INPUT)
 
 
 class CriterionForm(forms.ModelForm):

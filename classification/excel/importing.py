@@ -29,7 +29,6 @@ BATCH = 2_000
 DELETE_BATCH = 10_000
 PREVIEW_ROWS = 50
 
-NO_ROWS = _("The sheet has no rows below its headers.")
 UNKNOWN_STREET = _("there is no street “%(name)s” in your district.")
 AMBIGUOUS_STREET = _("“%(name)s” names several streets: write the street's full name.")
 UNKNOWN_COMMUNITY = _("there is no community “%(name)s” in %(street)s.")
@@ -117,9 +116,6 @@ def ledger_import(sheet: LedgerSheet, content: bytes, *, user, dry_run: bool) ->
     all. Raises ExcelFileError when the file itself is unfit; row problems are in the result."""
     dataset = spreadsheets.sheet_read(content, required=sheet.headers, max_rows=MAX_ROWS)
     result = LedgerImportResult(sheet=sheet, dry_run=dry_run, rows=len(dataset))
-    if not len(dataset):
-        result.errors = [str(NO_ROWS)]
-        return result
     instances, result.errors = _instances(sheet, dataset, PlaceDirectory(user))
     at = [dataset.headers.index(header) for header in sheet.headers]
     result.preview = [[_shown(values[index]) for index in at] for values in dataset[:PREVIEW_ROWS]]

@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from sanitation.core.forms import LONG_TEXT_LENGTH, NOTE_LENGTH, DateField, text_limit
 from sanitation.organisations.models import Unit, UnitKind
 
 from .models import AssessmentGrade, Branch, BranchStatus, BranchTier, BranchYearPlan
@@ -54,9 +55,11 @@ class BranchForm(forms.ModelForm):
         model = Branch
         fields = ["name", "field", "scope", "founded_on", "unit", "tier", "tier_reason", "status"]
         widgets = {"founded_on": DateInput(), "scope": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"founded_on": DateField}
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
+        text_limit(self.fields["scope"], NOTE_LENGTH)
         # The organisation is chosen only by someone keeping several, and only at creation.
         if self.instance.pk or len(organisations) < 2:
             del self.fields["organisation"]
@@ -78,15 +81,17 @@ class TermForm(forms.Form):
         max_value=999,
         help_text=_("Leave empty for the next number."),
     )
-    starts_on = forms.DateField(label=_("Starts on"), widget=DateInput())
-    ends_on = forms.DateField(label=_("Ends on"), widget=DateInput())
+    starts_on = DateField(label=_("Starts on"), widget=DateInput())
+    ends_on = DateField(label=_("Ends on"), widget=DateInput())
     chair = forms.CharField(label=_("Chair"), required=False, max_length=50)
     secretary_general = forms.CharField(label=_("Secretary-general"), required=False, max_length=50)
 
 
 class TargetsForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=1990, max_value=2100)
-    targets = forms.CharField(label=_("Work targets"), widget=forms.Textarea(attrs={"rows": 4}))
+    targets = forms.CharField(
+        label=_("Work targets"), widget=forms.Textarea(attrs={"rows": 4}), max_length=LONG_TEXT_LENGTH
+    )
 
 
 class AssessmentForm(forms.Form):
@@ -98,8 +103,10 @@ class AssessmentForm(forms.Form):
         choices=[("", _("From the score")), *AssessmentGrade.choices],
         help_text=_("Empty: 90 and above excellent, 75 good, 60 satisfactory, below 60 unsatisfactory."),
     )
-    comments = forms.CharField(label=_("Comments"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    assessed_on = forms.DateField(label=_("Assessed on"), widget=DateInput())
+    comments = forms.CharField(
+        label=_("Comments"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=NOTE_LENGTH
+    )
+    assessed_on = DateField(label=_("Assessed on"), widget=DateInput())
 
     def __init__(self, *args, plans: list[BranchYearPlan], today: date, **kwargs):
         super().__init__(*args, **kwargs)

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sanitation.core.credit_code import credit_code_normalise
+from sanitation.core.forms import DateField
 from sanitation.organisations.models import Unit
 
 from .models import CREDIT_CODE_TAKEN, CouncilPosition, Member, MemberKind, MemberStatus
@@ -24,6 +25,7 @@ class MemberForm(forms.ModelForm):
         model = Member
         fields = EDITABLE_FIELDS
         widgets = {"joined_on": DATE_INPUT}
+        field_classes = {"joined_on": DateField}
 
     def __init__(self, *args, organisation: Unit, organisations=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,14 +69,14 @@ class MemberForm(forms.ModelForm):
 
 class StatusChangeForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=MemberStatus.choices)
-    changed_on = forms.DateField(label=_("Effective on"), widget=DATE_INPUT)
+    changed_on = DateField(label=_("Effective on"), widget=DATE_INPUT)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
 
 class DuesPaymentForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     amount = forms.DecimalField(label=_("Amount"), max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
-    paid_on = forms.DateField(label=_("Paid on"), widget=DATE_INPUT)
+    paid_on = DateField(label=_("Paid on"), widget=DATE_INPUT)
 
     def clean_paid_on(self):
         paid_on = self.cleaned_data["paid_on"]

@@ -22,7 +22,7 @@ from .views import forbidden, readers_only
 def _organisation(request, organisations):
     """The user's organisation, or the one ?organisation= chooses among several."""
     chosen = request.GET.get("organisation") or request.POST.get("organisation")
-    if chosen and chosen.isdigit():
+    if chosen and chosen.isdecimal() and len(chosen) <= 18:  # not isdigit: int() refuses "²"
         organisations = organisations.filter(pk=chosen)
     organisation = organisations.order_by("path").first()
     if organisation is None:

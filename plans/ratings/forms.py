@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sanitation.core.credit_code import credit_code_normalise
+from sanitation.core.forms import NOTE_LENGTH, DateField
 
 from .models import Criterion, Enterprise, Facility, RatingScheme
 
@@ -44,7 +45,7 @@ class ApplicationForm(forms.Form):
     """A facility or enterprise of the registry applies in the round."""
 
     subject = forms.ModelChoiceField(label=_("Applicant"), queryset=Facility.objects.none())
-    submitted_on = forms.DateField(
+    submitted_on = DateField(
         label=_("Submitted on"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         initial=timezone.localdate,
@@ -79,4 +80,6 @@ class ScoresForm(forms.Form):
 
 
 class RevokeForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for the revocation"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Reason for the revocation"), widget=forms.Textarea(attrs={"rows": 3}), max_length=NOTE_LENGTH
+    )

@@ -1,8 +1,13 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from sanitation.core.forms import NOTE_LENGTH, DateField, text_limit
+
 from .models import Circular, CircularKind, CircularStatus
 from .services import DRAFT_FIELDS
+
+# A circular is a few pages; twenty thousand characters is fifteen, and a PDF still made in seconds.
+BODY_LENGTH = 20_000
 
 
 class CircularForm(forms.ModelForm):
@@ -17,11 +22,14 @@ class CircularForm(forms.ModelForm):
             "written_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "printed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
+        field_classes = {"written_on": DateField, "printed_on": DateField}
 
     def __init__(self, *args, issuers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["issuer"].queryset = issuers
         self.fields["issuer"].empty_label = None
+        text_limit(self.fields["body"], BODY_LENGTH)
+        text_limit(self.fields["attachments"], NOTE_LENGTH)
         if self.instance.pk:
             self.fields["issuer"].disabled = True  # the number belongs to the issuer chosen at first
 

@@ -9,8 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from plans.branches import excel, services
-from plans.branches.models import Branch, BranchChange, BranchTerm
+from plans.branches.models import Branch, BranchTerm
 from sanitation.core import spreadsheets
+from sanitation.core.history import history_of
+from sanitation.core.models import Change
 
 from .conftest import add_term, make_branch
 
@@ -34,7 +36,7 @@ def _rows(content: bytes) -> list[list]:
 def _snapshot():
     branches = list(Branch.objects.order_by("pk").values())
     terms = list(BranchTerm.objects.order_by("pk").values())
-    return branches, terms, BranchChange.objects.count()
+    return branches, terms, Change.objects.count()
 
 
 @pytest.fixture
@@ -105,7 +107,7 @@ def test_import_updates_registers_and_renews_with_history(association, secretary
     branch.refresh_from_db()
     assert (branch.tier, branch.field, branch.founded_on) == ("B", "生活垃圾分类", date(2017, 1, 1))
     assert branch.current_term.number == 3 and branch.current_term.chair == "郑文华"
-    assert branch.changes.filter(field="tier", old="A", new="B", user=secretary).exists()
+    assert history_of(branch).filter(field="tier", old="A", new="B", user=secretary).exists()
     new = Branch.objects.get(name="城乡环卫一体化专业委员会")
     assert (new.tier, new.founded_on, new.current_term.number) == ("C", date(2025, 9, 1), 1)
 

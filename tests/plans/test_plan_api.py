@@ -10,8 +10,9 @@ from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from plans import api
-from plans.models import Category, Item, ItemChange, Plan, ProgressReport
+from plans.models import Category, Item, Plan, ProgressReport
 from plans.services import plan_import, plan_preview
+from sanitation.core.history import history_of
 from sanitation.documents.models import Circular, DocumentIssuer
 from sanitation.documents.services import circular_create
 from sanitation.organisations import demo as organisations_demo
@@ -296,7 +297,7 @@ def test_lead_unit_staff_report_moves_the_item(plan, section_staff):
     assert body["created_by"] == str(section_staff) and body["attachment_url"] is None
     item.refresh_from_db()
     assert item.percent == 60
-    change = ItemChange.objects.get(item=item)
+    change = history_of(item).get(field="percent")
     assert (change.user, change.old, change.new) == (section_staff, "0", "60")
 
     # The same month again replaces the report.

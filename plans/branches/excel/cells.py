@@ -19,7 +19,7 @@ COLUMN_WIDTHS = {NAME: 28, FIELD: 16, SCOPE: 50, FOUNDED: 12, TERM_STARTS: 12, T
 BRANCH_FIELDS = ("name", "field", "scope", "founded_on", "tier")
 TERM_FIELDS = {"term_number": "number", "term_starts_on": "starts_on", "term_ends_on": "ends_on"}
 TERM_FIELDS |= {"chair": "chair", "secretary_general": "secretary_general"}
-TERM_NUMBER_TEXT = re.compile(rf"^第?\s*(\d+|[{NUMERALS}十]+)\s*届?$")
+TERM_NUMBER_TEXT = re.compile(rf"^第?\s*(\d{{1,4}}|[{NUMERALS}十]+)\s*届?$")
 # What the sheet may write for a tier: A, a, A类, 一类 …
 TIER_NAMES = {tier.value: tier.value for tier in BranchTier} | {"一类": "A", "二类": "B", "三类": "C"}
 
@@ -40,14 +40,17 @@ def sheet_read(content: bytes) -> tablib.Dataset:
 
 
 class TextWidget(widgets.Widget):
-    def __init__(self, *, required: bool = False):
+    def __init__(self, *, required: bool = False, max_length: int | None = None):
         super().__init__()
         self.required = required
+        self.max_length = max_length
 
     def clean(self, value, row=None, **kwargs):
         text = cell_text(value)
         if self.required and not text:
             raise ValueError(REQUIRED)
+        if self.max_length is not None and len(text) > self.max_length:
+            raise ValueError(spreadsheets.TOO_LONG % {"value": text[:20] + "…", "limit": self.max_length})
         return text
 
     def render(self, value, obj=None, **kwargs):

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from import_export import fields, resources
 from import_export.instance_loaders import BaseInstanceLoader
 
+from sanitation.core.forms import NOTE_LENGTH
 from sanitation.core.spreadsheets import ROW_COLUMN, WrittenDateWidget
 from sanitation.organisations.models import Unit
 
@@ -83,7 +84,7 @@ class BranchResource(resources.ModelResource):
 
     name = fields.Field(attribute="name", column_name=NAME, widget=TextWidget(required=True))
     field = fields.Field(attribute="field", column_name=FIELD, widget=TextWidget())
-    scope = fields.Field(attribute="scope", column_name=SCOPE, widget=TextWidget())
+    scope = fields.Field(attribute="scope", column_name=SCOPE, widget=TextWidget(max_length=NOTE_LENGTH))
     founded_on = fields.Field(attribute="founded_on", column_name=FOUNDED, widget=WrittenDateWidget())
     tier = fields.Field(attribute="tier", column_name=TIER, widget=TierWidget())
     term_number = fields.Field(attribute="term_number", column_name=TERM_NUMBER, widget=TermNumberWidget())
