@@ -52,10 +52,12 @@ def plan_import(request):
         return render(request, "403.html", status=403)
     form = PlanDocumentForm(request.POST or None, request.FILES or None, issuers=issuers)
     preview = None
+    mapping = {}
     if request.method == "POST" and form.is_valid():
         issuer = form.cleaned_data["issuer"]
+        mapping = _mapping(request, issuer)
         preview = services.plan_preview(
-            form.cleaned_data["text"], issuer=issuer, year=form.cleaned_data["year"], mapping=_mapping(request, issuer)
+            form.cleaned_data["text"], issuer=issuer, year=form.cleaned_data["year"], mapping=mapping
         )
         if "save" in request.POST and not preview.problems():
             try:
@@ -68,6 +70,10 @@ def plan_import(request):
     context = {"form": form, "preview": preview}
     if preview is not None:
         context["units"] = units_changeable_by(request.user).filter(path__startswith=preview.issuer.path)
+        # The names asked about stay on the page with the unit chosen, so that saving keeps the mapping.
+        context["asked"] = [
+            (name, mapping.get(name)) for name, units in preview.names.items() if name in mapping or not units
+        ]
     return render(request, "plans/plan_import.html", context)
 
 

@@ -67,10 +67,12 @@ def _rank_awards(score: StreetScore, *, bottom_rank: int, awards) -> tuple[Decim
     return award, deduction, working
 
 
-def subsidy_allocate(*, rule, start: datetime.date, end: datetime.date) -> SubsidyAllocation:
+def subsidy_allocate(*, rule, start: datetime.date, end: datetime.date, scores=None) -> SubsidyAllocation:
     """Each street's pool share, awards and deductions by rank, black-list deduction and total
-    for [start, end], with the working a leader can check line by line."""
-    scores = street_scores(district=rule.district, start=start, end=end)
+    for [start, end], with the working a leader can check line by line. `scores`: the period's
+    street_scores when the caller has them already."""
+    if scores is None:
+        scores = street_scores(district=rule.district, start=start, end=end)
     awards = list(rule.awards.all())
     ranked = [s for s in scores if s.rank is not None]
     shared = sum((s.total for s in ranked if s.total >= rule.pool_min_score), ZERO)

@@ -232,10 +232,10 @@ def collect(*, district, start: datetime.date, end: datetime.date) -> dict:
         clerk["sites"] += row["sites"]
         clerk["streets"].append(row["site__street__name"])
 
-    rectifications = Rectification.objects.filter(site__street__parent=district, state__in=OPEN_STATES)
+    rectifications = Rectification.objects.filter(unit__parent=district, state__in=OPEN_STATES)
     standing = {
-        row["site__street_id"]: {k: row[k] for k in ("open", "overdue", "awaiting_review")}
-        for row in rectifications.values("site__street_id")
+        row["unit_id"]: {k: row[k] for k in ("open", "overdue", "awaiting_review")}
+        for row in rectifications.values("unit_id")
         .annotate(
             open=Count("pk"),
             overdue=Count("pk", filter=Q(state__in=LATE_STATES, deadline__lt=day)),

@@ -265,9 +265,7 @@ def _overdue_rectifications(*, district, start: datetime.date, end: datetime.dat
     for 逾期), the oldest first. One awaiting re-inspection is the office's turn, not the unit's."""
     _since, until = period_span(start, end)
     rectifications = (
-        Rectification.objects.filter(
-            problem__inspection__street__parent=district, deadline__lt=end, opened_at__lt=until
-        )
+        Rectification.objects.filter(unit__parent=district, deadline__lt=end, opened_at__lt=until)
         .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=until))
         .exclude(state=RectificationState.AWAITING_REVIEW)
         .select_related("site__street", "unit", "problem__problem_type")

@@ -9,7 +9,7 @@ queries does not grow with the district's inspections, rectifications or sites.
 import datetime
 from collections import defaultdict
 
-from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -142,28 +142,30 @@ def _assignments(*, district, start, end) -> tuple[dict[int, dict], list[dict]]:
 
 
 def _rectifications(*, district, start, end, since, until) -> dict[int, dict]:
-    """Per street: opened in the week (closed by now, closed by the deadline), due in the week
-    (closed by the deadline), and past the deadline as of `end`."""
-    opened = Q(opened_at__gte=since, opened_at__lt=until)
-    due = Q(deadline__gte=start, deadline__lte=end)
+    """Per street: opened in the week (closed by now, closed by the deadline) and due in the week
+    (closed by the deadline); collect() adds those past the deadline as of `end` from their list.
+
+    Two queries, not one with OR: each takes its rows from its own index (the street and the
+    opening, the street and the deadline), where an OR makes PostgreSQL read every rectification
+    the district ever had."""
     closed = Q(state=RectificationState.CLOSED)
     on_time = closed & Q(closed_at__date__lte=F("deadline"))
-    overdue = Q(state__in=LATE_STATES, deadline__lt=end)
-    rows = (
-        Rectification.objects.filter(site__street__parent=district)
-        .filter(opened | due | overdue)
-        .values("site__street_id")
-        .annotate(
-            opened=Count("pk", filter=opened),
-            opened_closed=Count("pk", filter=opened & closed),
-            opened_closed_on_time=Count("pk", filter=opened & on_time),
-            due=Count("pk", filter=due),
-            due_closed_on_time=Count("pk", filter=due & on_time),
-            overdue=Count("pk", filter=overdue),
-        )
-        .order_by()
-    )
-    return {row.pop("site__street_id"): row for row in rows}
+    streets = Rectification.objects.filter(unit__parent=district).values("unit_id").order_by()
+    counts = [
+        streets.filter(opened_at__gte=since, opened_at__lt=until).annotate(
+            opened=Count("pk"),
+            opened_closed=Count("pk", filter=closed),
+            opened_closed_on_time=Count("pk", filter=on_time),
+        ),
+        streets.filter(deadline__gte=start, deadline__lte=end).annotate(
+            due=Count("pk"), due_closed_on_time=Count("pk", filter=on_time)
+        ),
+    ]
+    by_street: dict[int, dict] = defaultdict(dict)
+    for rows in counts:
+        for row in rows:
+            by_street[row.pop("unit_id")].update(row)
+    return by_street
 
 
 def _ranking(*, district, start, end) -> list[dict]:
@@ -198,12 +200,20 @@ def collect(*, district, start: datetime.date, end: datetime.date) -> dict:
     assigned, clerks = _assignments(district=district, start=start, end=end)
 
     inspections = Inspection.objects.filter(street__parent=district, inspected_at__gte=since, inspected_at__lt=until)
-    totals = inspections.aggregate(count=Count("pk"), sites=Count("site_id", distinct=True), average=Avg("percent"))
-    inspected = {
-        row["street_id"]: {"inspections": row["inspections"], "sites_inspected": row["sites"]}
-        for row in inspections.values("street_id")
-        .annotate(inspections=Count("pk"), sites=Count("site_id", distinct=True))
+    per_street = list(
+        inspections.values("street_id")
+        .annotate(inspections=Count("pk"), sites=Count("site_id", distinct=True), percent=Sum("percent"))
         .order_by()
+    )
+    inspected = {
+        row["street_id"]: {"inspections": row["inspections"], "sites_inspected": row["sites"]} for row in per_street
+    }
+    # The district's totals from the streets' (a site lies in one street): one pass, not two.
+    count = sum(row["inspections"] for row in per_street)
+    totals = {
+        "count": count,
+        "sites": sum(row["sites"] for row in per_street),
+        "average": sum(row["percent"] for row in per_street) / count if count else None,
     }
     counted_kinds = dict(inspections.values("kind").annotate(count=Count("pk")).order_by().values_list("kind", "count"))
     by_kind = [{"kind": kind, "count": counted_kinds[kind]} for kind in InspectionKind.values if kind in counted_kinds]
@@ -214,32 +224,39 @@ def collect(*, district, start: datetime.date, end: datetime.date) -> dict:
         inspection__inspected_at__lt=until,
         inspection__deleted_at__isnull=True,
     )
-    problems_by_type = [
-        {"type": row["problem_type__name"], "count": row["count"]}
-        for row in problems.values("problem_type_id", "problem_type__name", "problem_type__order")
+    # By type and by street from one pass over the week's problems (street × type).
+    types, problems_by_street = {}, defaultdict(lambda: {"problems": 0})
+    for row in (
+        problems.values("inspection__street_id", "problem_type_id", "problem_type__name", "problem_type__order")
         .annotate(count=Count("pk"))
-        .order_by("-count", "problem_type__order", "problem_type_id")
-    ]
+        .order_by()
+    ):
+        kind = (row["problem_type__order"], row["problem_type_id"])
+        types.setdefault(kind, {"type": row["problem_type__name"], "count": 0})["count"] += row["count"]
+        problems_by_street[row["inspection__street_id"]]["problems"] += row["count"]
+    problems_by_type = [types[kind] for kind in sorted(types, key=lambda kind: (-types[kind]["count"], *kind))]
     problem_total = sum(row["count"] for row in problems_by_type)
     for row in problems_by_type:
         row["share"] = share(row["count"], problem_total)
-    problems_by_street = {
-        row["inspection__street_id"]: {"problems": row["count"]}
-        for row in problems.values("inspection__street_id").annotate(count=Count("pk")).order_by()
-    }
 
     rectifications = _rectifications(district=district, start=start, end=end, since=since, until=until)
+    late_rows = list(
+        Rectification.objects.filter(unit__parent=district, state__in=LATE_STATES, deadline__lt=end)
+        .values("unit_id", "unit__name", "site__name", "problem__problem_type__name", "deadline")
+        .order_by("unit__sort_order", "unit__path", "deadline", "site__name", "pk")
+    )
+    for row in late_rows:  # the list counts the streets' overdue: no second query for the number
+        counts = rectifications.setdefault(row["unit_id"], {})
+        counts["overdue"] = counts.get("overdue", 0) + 1
     overdue = [
         {
-            "street": row["site__street__name"],
+            "street": row["unit__name"],
             "site": row["site__name"],
             "problem_type": row["problem__problem_type__name"],
             "deadline": row["deadline"].isoformat(),
             "days_late": (end - row["deadline"]).days,
         }
-        for row in Rectification.objects.filter(site__street__parent=district, state__in=LATE_STATES, deadline__lt=end)
-        .values("site__street__name", "site__name", "problem__problem_type__name", "deadline")
-        .order_by("site__street__sort_order", "site__street__path", "deadline", "site__name", "pk")
+        for row in late_rows
     ]
 
     sites = Site.objects.filter(street__parent=district, street__is_active=True)

@@ -374,6 +374,12 @@ class Rectification(SoftDeletable):
         indexes = [
             models.Index(fields=["unit", "state", "deadline"]),
             models.Index(fields=["state", "deadline"]),
+            # The cycle's reports take a district's streets (the units) and a period's rectifications
+            # by when they opened, closed or fell due; without these a week reads every rectification
+            # the district ever had (bench/reports.py writes the plans).
+            models.Index(fields=["unit", "opened_at"]),
+            models.Index(fields=["unit", "deadline"]),
+            models.Index(fields=["unit", "closed_at", "deadline"]),
         ]
 
     def __str__(self) -> str:
