@@ -51,6 +51,24 @@ def test_unknown_name_is_mapped_on_the_page(client, center_clerk):
     assert Plan.objects.get().items.get().lead_units.get() == office
 
 
+def test_mapping_applied_on_the_page_is_kept_when_saving(client, center_clerk):
+    """Apply the mapping, then save from the page the apply step returned: the form it renders
+    must carry the mapped name with its unit chosen, or the save refuses the unknown name."""
+    client.force_login(center_clerk)
+    center = Unit.objects.get(code="CD-HWZX")
+    office = Unit.objects.get(code="CD-HWZX-BGS")
+    text = "2025年工作要点\n一、党建\n1.加强学习。（牵头单位：宣传科）"
+    applied = {"issuer": center.pk, "text": text, "preview": "1", "name_1": "宣传科", "map_1": office.pk}
+    page = client.post("/plans/import/", applied).content.decode()
+    assert "保存计划" in page
+    assert 'name="name_1" value="宣传科"' in page
+    assert f'<option value="{office.pk}" selected>' in page
+    client.post(
+        "/plans/import/", {"issuer": center.pk, "text": text, "save": "1", "name_1": "宣传科", "map_1": office.pk}
+    )
+    assert Plan.objects.get().items.get().lead_units.get() == office
+
+
 def test_unit_staff_cannot_import(client, demo):
     staff = member(Unit.objects.get(code="CD-HWZX-HWG"), Role.UNIT_STAFF, username="hwg")
     client.force_login(staff)
