@@ -168,9 +168,12 @@ def board_items(items: QuerySet[Item]) -> QuerySet[Item]:
 
 
 def plan_units(plan: Plan) -> QuerySet[Unit]:
-    """The units that lead or assist an item of the plan still in it."""
+    """The units that lead or assist an item of the plan still in it. Each side is a subquery of its
+    own: joining both link tables multiplies every unit's lead rows by its assisting rows."""
     items = plan.items.all()
-    return Unit.objects.filter(Q(led_items__in=items) | Q(assisted_items__in=items)).distinct().order_by("path")
+    leads = Item.lead_units.through.objects.filter(item__in=items).values("unit_id")
+    assists = Item.assisting_units.through.objects.filter(item__in=items).values("unit_id")
+    return Unit.objects.filter(Q(pk__in=leads) | Q(pk__in=assists)).order_by("path")
 
 
 def reminders_of(unit: Unit, limit: int = 20) -> QuerySet[Reminder]:

@@ -69,10 +69,12 @@ def cycle_runs_visible_to(user) -> QuerySet[CycleRun]:
 
 def cycle_reports_latest(user, *, per_cycle: int = 1) -> list[CycleReport]:
     """The latest done reports of each cycle and issuer the user sees, in the cycle's order:
-    one query whatever the number of reports."""
+    two queries whatever the number of reports. The ranking selects ids only: filtering on the
+    window wraps the query in another, which with the related rows selected costs Django more
+    to compile (about 7 ms on the dashboard) than the second query does to run."""
+    visible = cycle_reports_visible_to(user)
     ranked = (
-        cycle_reports_visible_to(user)
-        .filter(state=ReportState.DONE)
+        visible.filter(state=ReportState.DONE)
         .annotate(
             recency=Window(
                 RowNumber(),
@@ -81,9 +83,11 @@ def cycle_reports_latest(user, *, per_cycle: int = 1) -> list[CycleReport]:
             )
         )
         .filter(recency__lte=per_cycle)
+        .values_list("pk", flat=True)
     )
     order = {value: index for index, value in enumerate(Cycle.values)}
-    return sorted(ranked, key=lambda r: (r.issuer.unit.path, order[r.cycle], r.recency))
+    reports = visible.filter(pk__in=list(ranked))
+    return sorted(reports, key=lambda r: (r.issuer.unit.path, order[r.cycle], -r.period_start.toordinal(), -r.pk))
 
 
 def has_pdf(report: CycleReport) -> bool:

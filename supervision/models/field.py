@@ -275,6 +275,13 @@ class Inspection(SoftDeletable):
             models.Index(fields=["street", "inspected_at"]),
             models.Index(fields=["site", "-inspected_at"]),
             models.Index(fields=["inspected_at"]),
+            # The live ones only: the list counts a district's inspections from this index alone
+            # (inspection_views.inspection_list), not from a scan of the whole table.
+            models.Index(
+                fields=["street", "inspected_at"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="inspection_live_street",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -380,6 +387,13 @@ class Rectification(SoftDeletable):
             models.Index(fields=["unit", "opened_at"]),
             models.Index(fields=["unit", "deadline"]),
             models.Index(fields=["unit", "closed_at", "deadline"]),
+            # The open ones in the list's order, with their unit: the rectification list pages and
+            # counts them from this index alone, not from three million rows mostly closed.
+            models.Index(
+                fields=["deadline", "id", "unit"],
+                condition=models.Q(deleted_at__isnull=True, state__in=OPEN_STATES),
+                name="rectification_open_deadline",
+            ),
         ]
 
     def __str__(self) -> str:
