@@ -143,6 +143,21 @@ LEFT JOIN supervision_inspection done ON done.id = a.inspection_id
 WHERE a.day BETWEEN %(start)s AND %(end)s AND street.parent_id = %(district)s AND site.deleted_at IS NULL
 GROUP BY site.street_id
 """
+# What the report computes beside the counts: each clerk's assignments, and the scores the streets
+# were given by the other sources of the scheme in force (third party, public opinion) for both weeks.
+CLERK_ASSIGNMENTS = """
+SELECT a.clerk_id, count(*)
+FROM supervision_assignment a JOIN classification_site site ON site.id = a.site_id
+JOIN organisations_unit street ON street.id = site.street_id
+WHERE a.day BETWEEN %(start)s AND %(end)s AND street.parent_id = %(district)s AND site.deleted_at IS NULL
+GROUP BY a.clerk_id
+"""
+SOURCE_SCORES = """
+SELECT s.period_start, s.street_id, source.weight, s.score
+FROM supervision_streetsourcescore s JOIN supervision_scoresource source ON source.id = s.source_id
+JOIN organisations_unit street ON street.id = s.street_id
+WHERE street.parent_id = %(district)s AND s.period_start IN (%(start)s, %(previous_start)s)
+"""
 
 
 def _week_params(district, start: datetime.date, end: datetime.date) -> dict:
@@ -162,6 +177,7 @@ def _week_params(district, start: datetime.date, end: datetime.date) -> dict:
         "since": since,
         "until": until,
         "previous": previous,
+        "previous_start": start - datetime.timedelta(days=7),
         "month_since": month_since,
         "late": [str(state) for state in LATE_STATES],
         "zone": settings.TIME_ZONE,
@@ -169,7 +185,7 @@ def _week_params(district, start: datetime.date, end: datetime.date) -> dict:
 
 
 def weekly_sql(district, start: datetime.date, end: datetime.date) -> dict:
-    """The weekly report's numbers, street by street, in nine plain queries."""
+    """The weekly report's numbers, street by street, in eleven plain queries."""
     params = _week_params(district, start, end)
     streets: dict[int, dict] = defaultdict(lambda: defaultdict(int))
     totals = {}
@@ -192,6 +208,8 @@ def weekly_sql(district, start: datetime.date, end: datetime.date) -> dict:
         streets[street_id].update(sites=sites, not_visited=not_visited)
     for street_id, assigned, done in _rows(ASSIGNMENTS, params):
         streets[street_id].update(assigned=assigned, done=done)
+    clerks = dict(_rows(CLERK_ASSIGNMENTS, params))
+    reported = _rows(SOURCE_SCORES, params)
     overdue = _rows(WEEK_OVERDUE_LIST, params)
     for street_id, *_row in overdue:
         streets[street_id]["overdue"] += 1
@@ -207,6 +225,8 @@ def weekly_sql(district, start: datetime.date, end: datetime.date) -> dict:
         "overdue": len(overdue),
         "not_visited_long": len(long_unvisited),
         "scores": scores,
+        "clerks": clerks,
+        "reported": len(reported),
     }
 
 
@@ -229,6 +249,8 @@ def _check_weekly(report: dict, sql: dict, names: dict[int, str]) -> list[str]:
         problems.append("problems by type differ")
     if len(report["overdue"]) != sql["overdue"] or report["not_visited"]["long"] != sql["not_visited_long"]:
         problems.append("overdue or long-unvisited lists differ")
+    if sorted(row["assigned"] for row in report["clerks"]) != sorted(sql["clerks"].values()):
+        problems.append("assignments by clerk differ")
     report_scores = {row["street"]: row["inspection_score"] for row in report["ranking"]}
     for street_id, score in sql["scores"].items():
         if report_scores.get(names[street_id]) != decimal_text(score):

@@ -16,4 +16,5 @@ if ! .venv/bin/python -c 'import redis; redis.Redis(host="127.0.0.1", port=6379)
 fi
 .venv/bin/python manage.py compilemessages -v0 --ignore=.venv --ignore=var
 .venv/bin/python manage.py prepare_fonts >/dev/null
+DATABASE_URL=sqlite://:memory: .venv/bin/python manage.py collectstatic --noinput -v0  # gunicorn serves the pages as in production
 .venv/bin/python -m bench.run "$@"
