@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Avg, Count
+from django.db.models import Avg, Case, Count, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -89,24 +89,40 @@ def period_span(start: datetime.date, end: datetime.date) -> tuple[datetime.date
     )
 
 
-def _inspection_scores(*, district, start, end) -> dict[int, tuple[Decimal, int, int]]:
-    """street id → (mean of its sites' mean percent, inspections, sites inspected), in one query."""
-    since, until = period_span(start, end)
+def inspection_scores(*, district, periods: list[tuple[datetime.date, datetime.date]]) -> list[dict]:
+    """For each period, street id → (mean of its sites' mean percent, inspections, sites inspected):
+    one query over all the periods (the weekly report ranks this week beside the last)."""
+    spans = [period_span(start, end) for start, end in periods]
+    label = Case(
+        *(
+            When(inspected_at__gte=since, inspected_at__lt=until, then=Value(n))
+            for n, (since, until) in enumerate(spans)
+        ),
+    )
     per_site = (
-        Inspection.objects.filter(street__parent=district, inspected_at__gte=since, inspected_at__lt=until)
-        .values("street_id", "site_id")
+        Inspection.objects.filter(
+            street__parent=district,
+            inspected_at__gte=min(since for since, _until in spans),
+            inspected_at__lt=max(until for _since, until in spans),
+        )
+        .annotate(period=label)
+        .exclude(period=None)
+        .values("period", "street_id", "site_id")
         .annotate(mean=Avg("percent"), visits=Count("id"))
         .order_by()
     )
-    means: dict[int, list[Decimal]] = defaultdict(list)
-    visits: dict[int, int] = defaultdict(int)
+    means = [defaultdict(list) for _ in spans]
+    visits = [defaultdict(int) for _ in spans]
     for row in per_site:
-        means[row["street_id"]].append(Decimal(row["mean"]))
-        visits[row["street_id"]] += row["visits"]
-    return {
-        street_id: (rounded(sum(site_means) / len(site_means)), visits[street_id], len(site_means))
-        for street_id, site_means in means.items()
-    }
+        means[row["period"]][row["street_id"]].append(Decimal(row["mean"]))
+        visits[row["period"]][row["street_id"]] += row["visits"]
+    return [
+        {
+            street_id: (rounded(sum(site_means) / len(site_means)), counted[street_id], len(site_means))
+            for street_id, site_means in by_street.items()
+        }
+        for by_street, counted in zip(means, visits, strict=True)
+    ]
 
 
 def _weighted_total(scores_by_source: dict) -> Decimal | None:
@@ -134,7 +150,9 @@ def _list(ranked: list[StreetScore], scheme) -> None:
         score.listing = RED if red else BLACK if black else ""
 
 
-def street_scores(*, district, start: datetime.date, end: datetime.date, scheme=_IN_FORCE) -> list[StreetScore]:
+def street_scores(
+    *, district, start: datetime.date, end: datetime.date, scheme=_IN_FORCE, by_inspection=None
+) -> list[StreetScore]:
     """Every street of the district with its score for [start, end], best first.
 
     The scheme in force on `end` gives the sources' weights and the list thresholds (a caller
@@ -145,7 +163,8 @@ def street_scores(*, district, start: datetime.date, end: datetime.date, scheme=
     if scheme is _IN_FORCE:
         scheme = scheme_in_force(district=district, on=end)
     sources = list(scheme.sources.all()) if scheme is not None else []
-    by_inspection = _inspection_scores(district=district, start=start, end=end)
+    if by_inspection is None:  # or the caller's, from inspection_scores over several periods
+        by_inspection = inspection_scores(district=district, periods=[(start, end)])[0]
     reported: dict[tuple[int, int], Decimal] = {}
     if sources:
         rows = StreetSourceScore.objects.filter(

@@ -18,7 +18,7 @@ from classification import charts
 from classification.models import Site
 
 from ..models import Assignment, Inspection, InspectionKind, Problem, Rectification, RectificationState
-from ..scores import BLACK, RED, period_span, street_scores
+from ..scores import BLACK, RED, inspection_scores, period_span, street_scores
 from .base import ReportDocument, in_document_language
 from .daily import (
     INSPECTOR,
@@ -171,11 +171,13 @@ def _rectifications(*, district, start, end, since, until) -> dict[int, dict]:
 def _ranking(*, district, start, end) -> list[dict]:
     """The week's street_scores beside the previous week's: rank change is places gained."""
     week = datetime.timedelta(days=7)
+    last_week, this_week = inspection_scores(district=district, periods=[(start - week, end - week), (start, end)])
     previous = {
-        score.street.pk: score.rank for score in street_scores(district=district, start=start - week, end=end - week)
+        score.street.pk: score.rank
+        for score in street_scores(district=district, start=start - week, end=end - week, by_inspection=last_week)
     }
     rows = []
-    for score in street_scores(district=district, start=start, end=end):
+    for score in street_scores(district=district, start=start, end=end, by_inspection=this_week):
         before = previous.get(score.street.pk)
         rows.append(
             {
@@ -200,9 +202,11 @@ def collect(*, district, start: datetime.date, end: datetime.date) -> dict:
     assigned, clerks = _assignments(district=district, start=start, end=end)
 
     inspections = Inspection.objects.filter(street__parent=district, inspected_at__gte=since, inspected_at__lt=until)
+    # Each kind counted per street in the same pass (a kind of inspection no street had is left out).
+    kinds = {f"kind_{kind}": Count("pk", filter=Q(kind=kind)) for kind in InspectionKind.values}
     per_street = list(
         inspections.values("street_id")
-        .annotate(inspections=Count("pk"), sites=Count("site_id", distinct=True), percent=Sum("percent"))
+        .annotate(inspections=Count("pk"), sites=Count("site_id", distinct=True), percent=Sum("percent"), **kinds)
         .order_by()
     )
     inspected = {
@@ -215,8 +219,8 @@ def collect(*, district, start: datetime.date, end: datetime.date) -> dict:
         "sites": sum(row["sites"] for row in per_street),
         "average": sum(row["percent"] for row in per_street) / count if count else None,
     }
-    counted_kinds = dict(inspections.values("kind").annotate(count=Count("pk")).order_by().values_list("kind", "count"))
-    by_kind = [{"kind": kind, "count": counted_kinds[kind]} for kind in InspectionKind.values if kind in counted_kinds]
+    counted_kinds = {kind: sum(row[f"kind_{kind}"] for row in per_street) for kind in InspectionKind.values}
+    by_kind = [{"kind": kind, "count": count} for kind, count in counted_kinds.items() if count]
 
     problems = Problem.objects.filter(
         inspection__street__parent=district,
