@@ -2,7 +2,8 @@
 
     python -m bench.reports [--json]        (on a city built by `python -m bench.city`)
 
-Two reports, each timed warm (the median of several runs after one unmeasured run):
+Two reports, each timed warm against its SQL (after one unmeasured run of each, the two run in
+turn, 15 times for the week and 3 for the quarter, and the medians are compared):
 - the weekly report (周报告) of one district for the city's last complete week: `weekly.collect`;
 - the quarterly review (季讲评) of all streets: `quarterly.collect` of every district for the last
   complete quarter.
@@ -33,15 +34,21 @@ REPEAT = 7
 TARGETS = {"weekly_ratio": 1.5, "weekly_s": 0.3, "quarterly_ratio": 1.5, "scaling_ratio": 2.0}
 
 
-def _timed(work, repeat: int = REPEAT) -> tuple[float, object]:
-    """Median seconds of `repeat` runs after one unmeasured run, and the last result."""
-    result = work()
-    times = []
+def _timed_pair(report, sql, repeat: int = REPEAT) -> tuple[float, object, float, object]:
+    """Both sides timed in turn, run after run, so a slow moment of the machine weighs on both;
+    the medians, and each side's last result."""
+    report_result, sql_result = report(), sql()
+    report_times, sql_times = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
-        result = work()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
+        for work, times in ((report, report_times), (sql, sql_times)):
+            started = time.perf_counter()
+            result = work()
+            times.append(time.perf_counter() - started)
+            if work is report:
+                report_result = result
+            else:
+                sql_result = result
+    return statistics.median(report_times), report_result, statistics.median(sql_times), sql_result
 
 
 def _rows(sql: str, params) -> list[tuple]:
@@ -270,8 +277,11 @@ def weekly(code: str, week: list[str]) -> dict:
 
     district = _district(code)
     start, end = _dates(week)
-    report_s, report = _timed(lambda: weekly_cycle.collect(district=district, start=start, end=end))
-    sql_s, sql = _timed(lambda: weekly_sql(district, start, end))
+    report_s, report, sql_s, sql = _timed_pair(
+        lambda: weekly_cycle.collect(district=district, start=start, end=end),
+        lambda: weekly_sql(district, start, end),
+        repeat=15,
+    )
     disagreements = _check_weekly(report, sql, _street_names())
     if disagreements:
         raise AssertionError("the weekly report and its SQL disagree:\n" + "\n".join(disagreements[:20]))
@@ -396,8 +406,7 @@ def quarterly(districts: list[dict], quarter: list[str]) -> dict:
     def reports() -> dict[int, dict]:
         return {pk: quarterly_cycle.collect(district=unit, start=start, end=end) for pk, unit in units.items()}
 
-    report_s, made = _timed(reports, repeat=3)
-    sql_s, sql = _timed(lambda: quarterly_sql(list(units), start, end), repeat=3)
+    report_s, made, sql_s, sql = _timed_pair(reports, lambda: quarterly_sql(list(units), start, end), repeat=3)
     disagreements = _check_quarterly(made, sql)
     if disagreements:
         raise AssertionError("the quarterly review and its SQL disagree:\n" + "\n".join(disagreements[:20]))
