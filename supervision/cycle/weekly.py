@@ -150,14 +150,14 @@ def _rectifications(*, district, start, end, since, until) -> dict[int, dict]:
     the district ever had."""
     closed = Q(state=RectificationState.CLOSED)
     on_time = closed & Q(closed_at__date__lte=F("deadline"))
-    streets = Rectification.objects.filter(unit__parent=district).values("unit_id").order_by()
+    per_street = Rectification.objects.filter(unit__parent=district).values("unit_id").order_by()
     counts = [
-        streets.filter(opened_at__gte=since, opened_at__lt=until).annotate(
+        per_street.filter(opened_at__gte=since, opened_at__lt=until).annotate(
             opened=Count("pk"),
             opened_closed=Count("pk", filter=closed),
             opened_closed_on_time=Count("pk", filter=on_time),
         ),
-        streets.filter(deadline__gte=start, deadline__lte=end).annotate(
+        per_street.filter(deadline__gte=start, deadline__lte=end).annotate(
             due=Count("pk"), due_closed_on_time=Count("pk", filter=on_time)
         ),
     ]
